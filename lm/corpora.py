@@ -1,0 +1,226 @@
+"""Named corpora: where each one comes from and how it is split.
+
+Every corpus is read through Hugging Face ``datasets`` and returned as a
+``Corpus``: lines of text for ``train``, ``valid`` and ``test``, plus how they
+are tokenized. This is the only module that knows Hub dataset ids. A local
+copy (``text_file``) goes through the same ``datasets`` loaders as the Hub.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+SPLITS = ("train", "valid", "test")
+TINY_SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
+CNN_DAILYMAIL = ("abisee/cnn_dailymail", "2.0.0")
+IMDB = "stanfordnlp/imdb"
+HARRY_POTTER = "KaungHtetCho/Harry_Potter_LSTM"
+CNN_DAILYMAIL_TRAIN_ROWS = 10_000
+CNN_DAILYMAIL_SEED = 1234
+IMDB_VALID_FRACTION = 0.05
+FOLDER_SPLIT_FILES = {"train": "train.txt", "valid": "valid.txt", "test": "test.txt"}
+
+
+@dataclass
+class Corpus:
+    """Text of each split as lines; ``eos_after_each`` puts ``<eos>`` after
+    every line when the lines are separate documents or sentences."""
+
+    name: str
+    level: str
+    splits: dict[str, list[str]]
+    eos_after_each: bool
+    min_freq: int = 1
+    source: str = ""
+
+    def sizes(self) -> dict[str, int]:
+        return {split: sum(len(line) for line in lines) for split, lines in self.splits.items()}
+
+
+class CorpusUnavailable(RuntimeError):
+    """The corpus could not be fetched; the message says how to use a local copy."""
+
+
+# ----- Human Numbers ---------------------------------------------------------
+
+_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def number_words(number: int) -> str:
+    """English words for 1 … 9,999 as fastai's Human Numbers spells them
+    (``eight thousand three hundred forty five``)."""
+    if not 1 <= number <= 9999:
+        raise ValueError(f"number must be in [1, 9999], got {number}")
+    words = []
+    thousands, rest = divmod(number, 1000)
+    hundreds, rest = divmod(rest, 100)
+    if thousands:
+        words += [_ONES[thousands], "thousand"]
+    if hundreds:
+        words += [_ONES[hundreds], "hundred"]
+    if rest >= 20:
+        words.append(_TENS[rest // 10])
+        if rest % 10:
+            words.append(_ONES[rest % 10])
+    elif rest:
+        words.append(_ONES[rest])
+    return " ".join(words)
+
+
+def _human_numbers(text_file: str | None, level: str | None) -> Corpus:
+    import datasets
+
+    table = datasets.Dataset.from_dict({"number": list(range(1, 10_000))})
+    table = table.map(lambda row: {"text": number_words(row["number"])})
+    train = " . ".join(table.select(range(0, 8000))["text"])
+    valid = " . ".join(table.select(range(8000, 9999))["text"])
+    return Corpus("human-numbers", level or "word", {"train": [train], "valid": [valid], "test": [valid]}, False, 1, "generated")
+
+
+# ----- Plain text ------------------------------------------------------------
+
+
+def _read_text_files(data_files: dict[str, str]) -> dict[str, str]:
+    """Whole documents through the ``datasets`` text loader (local or URL)."""
+    import datasets
+
+    loaded = datasets.load_dataset("text", data_files=data_files, sample_by="document")
+    return {split: "".join(loaded[split]["text"]) for split in data_files}
+
+
+def _split_by_position(text: str, fractions: tuple[float, ...], at_line_breaks: bool) -> list[str]:
+    """Cut ``text`` into consecutive pieces of the given fractions, moving each
+    cut to the next line break when ``at_line_breaks``."""
+    pieces, start = [], 0
+    for fraction in fractions[:-1]:
+        cut = start + int(len(text) * fraction)
+        if at_line_breaks:
+            newline = text.find("\n", cut)
+            cut = len(text) if newline < 0 else newline + 1
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return pieces
+
+
+def _as_lines(text: str, level: str) -> list[str]:
+    """Word level: one entry per non-empty line (each gets ``<eos>``);
+    character level: the text as one piece, line breaks kept."""
+    if level == "word":
+        return [line for line in text.split("\n") if line.strip()]
+    return [text]
+
+
+def _local_text(text_file: str, level: str, name: str) -> Corpus:
+    path = Path(text_file)
+    if path.is_dir():
+        files = {split: path / file for split, file in FOLDER_SPLIT_FILES.items()}
+        missing = [str(file) for file in files.values() if not file.is_file()]
+        if missing:
+            raise FileNotFoundError(f"a corpus folder needs train.txt, valid.txt and test.txt; missing {missing}")
+        texts = _read_text_files({split: str(file) for split, file in files.items()})
+    elif path.is_file():
+        whole = _read_text_files({"train": str(path)})["train"]
+        texts = dict(zip(SPLITS, _split_by_position(whole, (0.9, 0.05, 0.05), at_line_breaks=level == "word")))
+    else:
+        raise FileNotFoundError(f"text file {text_file} does not exist")
+    splits = {split: _as_lines(texts[split], level) for split in SPLITS}
+    return Corpus(name, level, splits, level == "word", 1, str(path))
+
+
+def _tiny_shakespeare(text_file: str | None, level: str | None) -> Corpus:
+    level = level or "char"
+    source = text_file or TINY_SHAKESPEARE_URL
+    try:
+        whole = _read_text_files({"train": source})["train"]
+    except Exception as error:
+        raise _unavailable("tiny-shakespeare", TINY_SHAKESPEARE_URL, error) from error
+    train, valid = _split_by_position(whole, (0.9, 0.1), at_line_breaks=False)
+    splits = {"train": _as_lines(train, level), "valid": _as_lines(valid, level)}
+    splits["test"] = splits["valid"]
+    return Corpus("tiny-shakespeare", level, splits, level == "word", 1, source)
+
+
+# ----- Hub corpora -----------------------------------------------------------
+
+
+def _hub_dataset(name: str, text_file: str | None, hub_id: str, config: str | None = None):
+    """``datasets.load_dataset`` on the Hub id, or on a local folder holding
+    the same files (parquet or text) when ``text_file`` is given."""
+    import datasets
+
+    try:
+        if text_file:
+            return datasets.load_dataset(text_file)
+        return datasets.load_dataset(hub_id, config)
+    except Exception as error:
+        raise _unavailable(name, hub_id, error) from error
+
+
+def _cnn_dailymail(text_file: str | None, level: str | None) -> Corpus:
+    import numpy
+
+    table = _hub_dataset("cnn-dailymail", text_file, *CNN_DAILYMAIL)
+    train = table["train"]
+    chosen = numpy.random.default_rng(CNN_DAILYMAIL_SEED).choice(len(train), size=CNN_DAILYMAIL_TRAIN_ROWS, replace=False)
+    # The reference filters by index, which keeps the dataset's own order.
+    splits = {
+        "train": train.select(sorted(chosen.tolist()))["highlights"],
+        "valid": table["validation"]["highlights"],
+        "test": table["test"]["highlights"],
+    }
+    return Corpus("cnn-dailymail", level or "word", splits, True, 3, text_file or CNN_DAILYMAIL[0])
+
+
+def _imdb(text_file: str | None, level: str | None) -> Corpus:
+    table = _hub_dataset("imdb", text_file, IMDB)
+    held_out = table["train"].train_test_split(test_size=IMDB_VALID_FRACTION, seed=0)
+    splits = {
+        "train": held_out["train"]["text"],
+        "valid": held_out["test"]["text"],
+        "test": table["test"]["text"],
+    }
+    return Corpus("imdb", level or "word", splits, True, 5, text_file or IMDB)
+
+
+def _harry_potter(text_file: str | None, level: str | None) -> Corpus:
+    table = _hub_dataset("harry-potter", text_file, HARRY_POTTER)
+    splits = {
+        split: [line for line in table[hub_split]["text"] if line.strip()]
+        for split, hub_split in (("train", "train"), ("valid", "validation"), ("test", "test"))
+    }
+    return Corpus("harry-potter", level or "word", splits, True, 3, text_file or HARRY_POTTER)
+
+
+def _unavailable(name: str, source: str, error: Exception) -> CorpusUnavailable:
+    return CorpusUnavailable(
+        f"corpus {name!r} could not be loaded from {source} ({type(error).__name__}: {error}). "
+        f"Without network access, download it elsewhere and pass the local copy: "
+        f"--corpus {name} --text-file PATH"
+    )
+
+
+CORPORA: dict[str, Callable[[str | None, str | None], Corpus]] = {
+    "human-numbers": _human_numbers,
+    "tiny-shakespeare": _tiny_shakespeare,
+    "cnn-dailymail": _cnn_dailymail,
+    "imdb": _imdb,
+    "harry-potter": _harry_potter,
+}
+
+
+def load_corpus(name: str | None = None, text_file: str | None = None, level: str | None = None) -> Corpus:
+    """A named corpus (optionally read from a local copy), or, with no name,
+    the local text file or folder ``text_file`` at ``level`` (default word)."""
+    if level is not None and level not in ("word", "char"):
+        raise ValueError(f"level must be 'word' or 'char', got {level!r}")
+    if name is None:
+        if text_file is None:
+            raise ValueError("give a corpus name or a text file")
+        return _local_text(text_file, level or "word", Path(text_file).stem)
+    if name not in CORPORA:
+        raise ValueError(f"unknown corpus {name!r}; known corpora are {sorted(CORPORA)}")
+    return CORPORA[name](text_file, level)

@@ -1,0 +1,97 @@
+"""Scoring a token stream: loss, perplexity, next-token accuracy.
+
+``python -m lm.evaluate DIR [--corpus NAME] [--text-file PATH] [--level char|word] [--split valid|test]``
+prints one JSON object. The text is encoded with the checkpoint's own
+vocabulary, and the batch rows and window length recorded in its
+``metrics.json`` are reused so the recorded figures are reproduced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+import torch
+import torch.nn.functional as F
+
+from lm.data import batchify, windows
+from lm.model import LSTMLanguageModel
+
+DEFAULT_EVAL_BATCH_SIZE = 10
+DEFAULT_EVAL_BPTT = 128
+
+
+@torch.inference_mode()
+def evaluate(
+    model: LSTMLanguageModel,
+    ids: torch.Tensor | list[int],
+    batch_size: int = DEFAULT_EVAL_BATCH_SIZE,
+    bptt: int = DEFAULT_EVAL_BPTT,
+    max_tokens: int | None = None,
+) -> dict[str, float]:
+    """Mean next-token loss (nats), perplexity, accuracy and bits per token
+    over ``ids`` read as ``batch_size`` parallel rows with the state carried."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    ids = torch.as_tensor(ids, dtype=torch.long)
+    if max_tokens is not None:
+        ids = ids[: max_tokens + 1]
+    rows = batchify(ids, batch_size).to(device)  # (B, N)
+    total_loss, total_correct, total_tokens = 0.0, 0, 0
+    state = None
+    for _, inputs, targets in windows(rows, bptt):
+        logits, state = model(inputs, state)  # (B, T, V)
+        flat_logits = logits.reshape(-1, logits.size(-1)).float()
+        flat_targets = targets.reshape(-1)
+        total_loss += F.cross_entropy(flat_logits, flat_targets, reduction="sum").item()
+        total_correct += (flat_logits.argmax(-1) == flat_targets).sum().item()
+        total_tokens += flat_targets.numel()
+    model.train(was_training)
+    return summarize(total_loss, total_correct, total_tokens)
+
+
+def summarize(total_loss: float, total_correct: int, total_tokens: int) -> dict[str, float]:
+    loss = total_loss / max(total_tokens, 1)
+    return {
+        "loss": loss,
+        "perplexity": math.exp(min(loss, 700.0)),
+        "accuracy": total_correct / max(total_tokens, 1),
+        "bits_per_token": loss / math.log(2),
+        "tokens": total_tokens,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    from lm.checkpoints import load, read_metrics
+    from lm.corpora import load_corpus
+
+    parser = argparse.ArgumentParser(prog="python -m lm.evaluate", description=__doc__.split("\n\n")[0])
+    parser.add_argument("checkpoint", help="checkpoint folder or Hub repo id")
+    parser.add_argument("--corpus", help="corpus name (default: the one the checkpoint was trained on)")
+    parser.add_argument("--text-file", help="local copy of the corpus, or plain text / a folder of train/valid/test.txt")
+    parser.add_argument("--level", choices=["char", "word"])
+    parser.add_argument("--split", choices=["valid", "test"], default="valid")
+    parser.add_argument("--max-tokens", type=int, help="score only the first N tokens of the split")
+    args = parser.parse_args(argv)
+    model, tokenizer = load(args.checkpoint)
+    metrics = read_metrics(args.checkpoint) if not args.text_file or args.corpus else {}
+    corpus_name = args.corpus or (None if args.text_file else metrics.get("corpus"))
+    if corpus_name is None and args.text_file is None:
+        parser.error("the checkpoint does not record its corpus: pass --corpus or --text-file")
+    corpus = load_corpus(corpus_name, args.text_file, args.level or tokenizer.level)
+    ids = tokenizer.encode_lines(corpus.splits[args.split], corpus.eos_after_each)
+    settings = read_metrics(args.checkpoint).get("evaluation", {})
+    result = evaluate(
+        model,
+        ids,
+        batch_size=settings.get("batch_size", DEFAULT_EVAL_BATCH_SIZE),
+        bptt=settings.get("bptt", DEFAULT_EVAL_BPTT),
+        max_tokens=args.max_tokens,
+    )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""The LSTM language model: embedding -> stacked LSTM -> dropout -> linear.
+
+Its ``__init__`` keyword arguments are its whole configuration; through
+``PyTorchModelHubMixin`` they become ``config.json`` beside the weights. No I/O
+happens here: saving and loading live in ``lm.checkpoints``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from huggingface_hub import PyTorchModelHubMixin
+from torch import nn
+
+LSTMState = tuple[torch.Tensor, torch.Tensor]  # (h, c), each (L, B, H)
+
+# Limits that keep a config.json from asking for absurd allocations.
+MAX_VOCAB_SIZE = 1_000_000
+MAX_WIDTH = 8192
+MAX_LAYERS = 16
+
+
+class LSTMLanguageModel(
+    nn.Module,
+    PyTorchModelHubMixin,
+    library_name="lstm-studio",
+    tags=["lstm", "language-model", "text-generation"],
+    pipeline_tag="text-generation",
+    license="mit",
+):
+    """Next-token model. ``forward(tokens, state) -> (logits, state)`` with
+    tokens ``(B, T)`` and logits ``(B, T, V)``; pass the returned state back in
+    to continue the same streams."""
+
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_size: int = 64,
+        hidden_size: int = 256,
+        num_layers: int = 2,
+        dropout: float = 0.2,
+        tie_weights: bool = False,
+    ):
+        super().__init__()
+        check_config(vocab_size, embedding_size, hidden_size, num_layers, dropout)
+        self.vocab_size = vocab_size
+        self.embedding_size = embedding_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.tie_weights = tie_weights
+        self.embedding = nn.Embedding(vocab_size, embedding_size)
+        self.dropout = nn.Dropout(dropout)
+        self.lstm = nn.LSTM(
+            embedding_size,
+            hidden_size,
+            num_layers,
+            batch_first=True,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
+        # Tying needs the decoder input to be embedding-sized; project when
+        # the LSTM is wider or narrower than the embedding.
+        output_size = embedding_size if tie_weights else hidden_size
+        self.projection = nn.Linear(hidden_size, embedding_size) if tie_weights and hidden_size != embedding_size else None
+        self.decoder = nn.Linear(output_size, vocab_size)
+        if tie_weights:
+            self.decoder.weight = self.embedding.weight
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Initialise every weight in place (the seeds assigned fresh tensors
+        into ``lstm.all_weights``, which leaves the module untouched)."""
+        nn.init.uniform_(self.embedding.weight, -0.1, 0.1)
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for name, parameter in self.lstm.named_parameters():
+            nn.init.uniform_(parameter, -bound, bound)
+            if name.startswith("bias_ih"):
+                # Forget gate (second quarter) starts open so early gradients flow.
+                with torch.no_grad():
+                    parameter[self.hidden_size : 2 * self.hidden_size].fill_(1.0)
+            elif name.startswith("bias_hh"):
+                nn.init.zeros_(parameter)
+        if self.projection is not None:
+            nn.init.xavier_uniform_(self.projection.weight)
+            nn.init.zeros_(self.projection.bias)
+        if not self.tie_weights:
+            nn.init.uniform_(self.decoder.weight, -0.1, 0.1)
+        nn.init.zeros_(self.decoder.bias)
+
+    def forward(self, tokens: torch.Tensor, state: LSTMState | None = None) -> tuple[torch.Tensor, LSTMState]:
+        embedded = self.dropout(self.embedding(tokens))  # (B, T, E)
+        output, state = self.lstm(embedded, state)  # (B, T, H)
+        output = self.dropout(output)
+        if self.projection is not None:
+            output = self.projection(output)  # (B, T, E)
+        return self.decoder(output), state  # (B, T, V)
+
+    def parameter_count(self) -> int:
+        return sum(parameter.numel() for parameter in self.parameters())
+
+
+def check_config(vocab_size: int, embedding_size: int, hidden_size: int, num_layers: int, dropout: float) -> None:
+    """Refuse sizes that are wrong or absurd before any allocation."""
+    for name, value, limit in (
+        ("vocab_size", vocab_size, MAX_VOCAB_SIZE),
+        ("embedding_size", embedding_size, MAX_WIDTH),
+        ("hidden_size", hidden_size, MAX_WIDTH),
+        ("num_layers", num_layers, MAX_LAYERS),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit:
+            raise ValueError(f"{name} must be an integer in [1, {limit}], got {value!r}")
+    if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")

@@ -1,0 +1,103 @@
+"""Train an LSTM language model from the command line.
+
+    python train.py --corpus NAME [--text-file PATH] [--preset NAME] [--max-minutes M] [--epochs N] --out DIR
+
+Every setting of ``lm.training.TrainConfig`` is a flag; a preset fills in the
+settings of one reference system and explicit flags override it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import types
+import typing
+from dataclasses import MISSING, fields
+
+from lm.training import PRESETS, TrainConfig, TrainEvent, config_from, train
+
+
+def _flag_type(annotation: str):
+    base = annotation.replace(" | None", "")
+    return {"int": int, "float": float, "str": str, "bool": None}[base]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", required=True, help="checkpoint folder to write")
+    parser.add_argument("--preset", choices=sorted(PRESETS), help="settings of a reference system")
+    for item in fields(TrainConfig):
+        flag = "--" + item.name.replace("_", "-")
+        help_text = f"{item.metadata['help']} (default: {item.default})"
+        kind = _flag_type(item.type)
+        if kind is None:
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        else:
+            parser.add_argument(flag, type=kind, default=None, choices=item.metadata.get("choices"), help=help_text)
+    return parser
+
+
+class ConsoleReport:
+    """Progress bar while an epoch runs; one summary line per epoch."""
+
+    def __call__(self, event: TrainEvent) -> None:
+        if event.kind == "step":
+            width = 30
+            filled = int(width * event.fraction)
+            remaining = event.elapsed / max(event.fraction, 1e-9) - event.elapsed
+            sys.stderr.write(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {100 * event.fraction:5.1f}% epoch {event.epoch} "
+                f"loss {event.train_loss:.3f} {event.tokens_per_second:,.0f} tok/s ETA {remaining / 60:.1f} min "
+            )
+            sys.stderr.flush()
+        elif event.kind == "epoch":
+            sys.stderr.write("\r" + " " * 100 + "\r")
+            valid = event.metrics
+            extra = f" bits/char {valid['bits_per_char']:.3f}" if "bits_per_char" in valid else ""
+            print(
+                f"epoch {event.epoch:3d} | train loss {event.train_loss:.4f} ppl {_exp(event.train_loss):.2f} | "
+                f"valid loss {valid['loss']:.4f} ppl {valid['perplexity']:.2f} acc {valid['accuracy']:.4f}{extra} | "
+                f"lr {event.learning_rate:.2e} | {event.elapsed / 60:.1f} min{' *' if event.improved else ''}",
+                flush=True,
+            )
+        elif event.kind == "done":
+            metrics = event.metrics
+            print(
+                f"best epoch {metrics['best_epoch']}: valid loss {metrics['valid']['loss']:.4f} "
+                f"(ppl {metrics['valid']['perplexity']:.2f}, acc {metrics['valid']['accuracy']:.4f}), "
+                f"test loss {metrics['test']['loss']:.4f} (ppl {metrics['test']['perplexity']:.2f}, "
+                f"acc {metrics['test']['accuracy']:.4f})",
+                flush=True,
+            )
+
+
+def _exp(value: float) -> float:
+    import math
+
+    return math.exp(min(value, 700))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    explicit = {name: value for name, value in vars(args).items() if value is not None and name not in ("out", "preset")}
+    if args.preset is None and "corpus" not in explicit and "text_file" in explicit:
+        explicit["corpus"] = None
+    if args.preset is None and explicit.get("corpus") in PRESETS:
+        args.preset = explicit["corpus"]
+    try:
+        config = config_from(args.preset, **explicit)
+    except ValueError as error:
+        parser.error(str(error))
+    import datasets
+
+    datasets.disable_progress_bars()
+    command = shlex.join(["python", "train.py", *(sys.argv[1:] if argv is None else argv)])
+    print(f"training {config.corpus or config.text_file} -> {args.out} (preset {args.preset or 'none'})", flush=True)
+    train(config, args.out, ConsoleReport(), command)
+    print(f"saved {args.out}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
