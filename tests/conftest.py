@@ -1,0 +1,42 @@
+"""Shared fixtures: tiny models, tokenizers and the Tiny Shakespeare text."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from lm.model import LSTMLanguageModel
+from lm.tokenizer import Tokenizer
+
+REPO = Path(__file__).resolve().parent.parent
+CHECKPOINTS = REPO / "checkpoints"
+
+
+def tiny_shakespeare_path() -> Path | None:
+    candidates = [os.environ.get("TINY_SHAKESPEARE"), REPO.parent / "shared" / "data" / "tinyshakespeare.txt"]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture
+def tiny_shakespeare() -> Path:
+    path = tiny_shakespeare_path()
+    if path is None:
+        pytest.skip("Tiny Shakespeare not found: set $TINY_SHAKESPEARE or place it at ../shared/data/tinyshakespeare.txt")
+    return path
+
+
+@pytest.fixture
+def word_tokenizer() -> Tokenizer:
+    return Tokenizer.build(["the cat sat on the mat .", "the dog sat , too !", "a cat ran"], "word")
+
+
+@pytest.fixture
+def tiny_model(word_tokenizer) -> LSTMLanguageModel:
+    torch.manual_seed(0)
+    return LSTMLanguageModel(len(word_tokenizer), embedding_size=8, hidden_size=16, num_layers=2, dropout=0.0).eval()
