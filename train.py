@@ -95,7 +95,13 @@ def main(argv: list[str] | None = None) -> None:
     datasets.disable_progress_bars()
     command = shlex.join(["python", "train.py", *(sys.argv[1:] if argv is None else argv)])
     print(f"training {config.corpus or config.text_file} -> {args.out} (preset {args.preset or 'none'})", flush=True)
-    train(config, args.out, ConsoleReport(), command)
+    from lm.corpora import CorpusUnavailable
+
+    try:
+        train(config, args.out, ConsoleReport(), command)
+    except (ValueError, CorpusUnavailable, OSError) as error:
+        sys.stderr.write("\n")
+        parser.exit(1, f"error: {error}\n")
     print(f"saved {args.out}", flush=True)
 
 

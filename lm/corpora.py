@@ -98,7 +98,7 @@ def _split_by_position(text: str, fractions: tuple[float, ...], at_line_breaks: 
     for fraction in fractions[:-1]:
         cut = start + int(len(text) * fraction)
         if at_line_breaks:
-            newline = text.find("\n", cut)
+            newline = text.find("\n", max(cut - 1, start))
             cut = len(text) if newline < 0 else newline + 1
         pieces.append(text[start:cut])
         start = cut

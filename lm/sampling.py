@@ -279,3 +279,33 @@ def score(model: LSTMLanguageModel, tokenizer: Tokenizer, text: str) -> Score:
     log_probabilities = logits.float().log_softmax(-1).gather(2, ids[:, 1:].unsqueeze(-1)).squeeze(-1)  # (1, T)
     pieces = [tokenizer.token(token_id) for token_id in encoded.ids]
     return Score(pieces, log_probabilities[0].tolist(), encoded.unknown)
+
+
+@torch.inference_mode()
+def next_token_distribution(
+    model: LSTMLanguageModel,
+    tokenizer: Tokenizer,
+    prompt: str,
+    temperatures: list[float],
+    top: int = 10,
+) -> tuple[list[str], dict[float, list[float]]]:
+    """The ``top`` most likely next tokens after ``prompt`` (at temperature 1,
+    ``<unk>`` excluded) and their probability at each temperature; at 0 all
+    the mass is on the argmax."""
+    check_settings(list(temperatures), 1, None, None, 1)
+    encoded = encode_prompt(tokenizer, prompt)
+    model.eval()
+    device = next(model.parameters()).device
+    logits, _ = model(torch.tensor([encoded.ids], device=device))  # (1, P, V)
+    last = logits[0, -1].float()  # (V,)
+    last[UNK_ID] = -math.inf
+    chosen = last.topk(min(top, last.numel() - 1)).indices  # (K,)
+    table = {}
+    for temperature in temperatures:
+        if temperature == 0:
+            probabilities = torch.zeros_like(last)
+            probabilities[last.argmax()] = 1.0
+        else:
+            probabilities = (last / temperature).softmax(-1)
+        table[temperature] = probabilities[chosen].tolist()
+    return [tokenizer.token(token_id) for token_id in chosen.tolist()], table

@@ -20,15 +20,17 @@ import torch
 import torch.nn.functional as F
 
 from lm.checkpoints import save
-from lm.corpora import Corpus, load_corpus
+from lm.corpora import CORPORA, Corpus, load_corpus
 from lm.data import batchify, window_count, windows
 from lm.evaluate import DEFAULT_EVAL_BPTT, evaluate
 from lm.model import LSTMLanguageModel
 from lm.model_card import model_card
 from lm.runtime import pick_device, seed_everything
+from lm.sampling import generate
 from lm.tokenizer import Tokenizer
 
 SCHEDULES = ("plateau", "cosine", "constant")
+SAMPLE_TOKENS = 60
 
 
 def _option(default, help: str, **extra):
@@ -78,6 +80,8 @@ class TrainConfig:
             raise ValueError(f"max_minutes must be positive, got {self.max_minutes}")
         if self.corpus is None and self.text_file is None:
             raise ValueError("give a corpus name or a text file")
+        if self.corpus is not None and self.corpus not in CORPORA:
+            raise ValueError(f"unknown corpus {self.corpus!r}; known corpora are {sorted(CORPORA)}")
 
     def model_kwargs(self, vocab_size: int) -> dict:
         return {
@@ -145,6 +149,7 @@ class TrainEvent:
     learning_rate: float | None = None
     improved: bool = False
     metrics: dict | None = None
+    sample: str | None = None  # a short sample after each epoch, when asked for
 
 
 @dataclass
@@ -174,8 +179,10 @@ def train(
     command: str | None = None,
     prepared: Prepared | None = None,
     should_stop: Callable[[], bool] | None = None,
+    sample_prompt: str | None = None,
 ) -> dict:
-    """Train, save the best-valid checkpoint in ``out`` and return its metrics."""
+    """Train, save the best-valid checkpoint in ``out`` and return its metrics.
+    With ``sample_prompt``, each epoch event carries a sample from the model."""
     started = time.perf_counter()
     report = callback or (lambda event: None)
     should_stop = should_stop or (lambda: False)
@@ -259,10 +266,14 @@ def train(
             "elapsed": time.perf_counter() - started,
         }
         history.append(record)
+        sample = None
+        if sample_prompt is not None:
+            sample = generate(model, tokenizer, sample_prompt, [0.8], max_new_tokens=SAMPLE_TOKENS, seed=epoch).texts[0]
         report(TrainEvent("epoch", epoch, step, progress(step), record["elapsed"],
                           epoch_tokens / max(time.perf_counter() - epoch_started, 1e-9),
                           train_loss=record["train_loss"], valid_loss=valid["loss"],
-                          learning_rate=record["learning_rate"], improved=improved, metrics=valid))
+                          learning_rate=record["learning_rate"], improved=improved, metrics=valid,
+                          sample=sample))
         if out_of_time:
             break
     model.load_state_dict(best_state)

@@ -1,0 +1,123 @@
+"""The studio end to end: a real server in a subprocess, driven through
+``gradio_client`` and, in headless Chromium, through the page itself."""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+
+from conftest import REPO
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    environment = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
+                   "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=environment,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    started = time.monotonic()
+    while time.monotonic() - started < 90:
+        if process.poll() is not None:
+            raise RuntimeError(f"app.py exited early:\n{process.stdout.read()}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        raise RuntimeError("app.py did not start within 90 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return Client(server, verbose=False)
+
+
+def test_generate_returns_one_sample_per_temperature_reproducibly(client):
+    arguments = dict(model="tiny-shakespeare", prompt="ROMEO:\n", temperatures=[0.0, 0.7, 1.2],
+                     max_new_tokens=40, seed=7, top_k=None, top_p=None, api_name="/generate")
+    first = client.predict(**arguments)
+    assert len(first) == 3 and all(text.startswith("ROMEO:\n") and len(text) > len("ROMEO:\n") for text in first)
+    assert client.predict(**arguments) == first
+    assert client.predict(**{**arguments, "seed": 8})[1:] != first[1:]
+
+
+def test_score_returns_finite_numbers(client):
+    result = client.predict(model="tiny-shakespeare", text="To be, or not to be", api_name="/score")
+    assert len(result["tokens"]) == len(result["surprisal_bits"]) == len("To be, or not to be")
+    assert all(math.isfinite(value) and value >= 0 for value in result["surprisal_bits"])
+    assert math.isfinite(result["perplexity"]) and result["perplexity"] > 1
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (dict(model="../../etc/passwd"), "unknown model"),
+        (dict(temperatures=[-1.0]), r"temperature must be in [0, 5], got -1.0"),
+        (dict(temperatures=[0.5] * 7), "between 1 and 6 temperatures, got 7"),
+        (dict(max_new_tokens=0), "max_new_tokens must be an integer in [1, 2000], got 0"),
+        (dict(top_p=1.5), "top_p must be in (0, 1]"),
+    ],
+)
+def test_bad_input_comes_back_as_a_clear_error(client, arguments, message):
+    request = dict(model="tiny-shakespeare", prompt="ROMEO:", temperatures=[1.0], max_new_tokens=5, seed=0,
+                   top_k=None, top_p=None, **{"api_name": "/generate"})
+    request.update(arguments)
+    with pytest.raises(Exception) as caught:
+        client.predict(**request)
+    assert message in str(caught.value) and "Traceback" not in str(caught.value)
+    assert len(client.predict(**{**request, **dict(model="tiny-shakespeare", temperatures=[1.0], max_new_tokens=5, top_p=None)})) == 1
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_the_page_shows_one_labelled_column_per_temperature(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(server)
+        page.get_by_label("Model").first.click()
+        page.get_by_role("option", name="tiny-shakespeare").click()
+        prompt = page.get_by_label("Prompt")
+        prompt.fill("JULIET:\n")
+        temperatures = page.get_by_label("Temperatures to compare (up to 6)")
+        temperatures.fill("0.3, 0.9, 1.6")
+        page.get_by_role("button", name="Generate", exact=True).click()
+        columns = page.locator(".lm-column")
+        columns.nth(2).wait_for(timeout=30_000)
+        assert [columns.nth(i).get_attribute("data-label") for i in range(columns.count())] == ["T = 0.3", "T = 0.9", "T = 1.6"]
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.lm-column .lm-token')].length >= 3 * 50", timeout=60_000
+        )
+        for i in range(3):
+            assert columns.nth(i).locator(".lm-token").count() > 0
+        screenshot = Path(os.environ.get("LM_SCREENSHOT") or tmp_path / "generate-view.png")
+        page.screenshot(path=str(screenshot))
+        assert screenshot.stat().st_size > 10_000
+        browser.close()

@@ -1,0 +1,67 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+import lm
+from lm.training import TrainConfig, config_from, train
+
+from conftest import REPO
+
+
+def run(*arguments: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *arguments], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+
+
+def write_corpus(folder):
+    folder.mkdir()
+    lines = [f"the {animal} sat on the {thing} ." for animal in ("cat", "dog", "fox") for thing in ("mat", "log", "hat")]
+    for split, repeat in (("train", 30), ("valid", 3), ("test", 3)):
+        (folder / f"{split}.txt").write_text("\n".join(lines * repeat) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_train_cli_end_to_end_then_evaluate_reproduces_the_figure(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus")
+    out = tmp_path / "model"
+    result = run("train.py", "--text-file", str(corpus), "--level", "word", "--epochs", "3", "--hidden-size", "32",
+                 "--embedding-size", "16", "--batch-size", "4", "--bptt", "8", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "epoch   3 | train loss" in result.stdout and "test loss" in result.stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["history"][-1]["train_loss"] < metrics["history"][0]["train_loss"]
+    assert metrics["command"].startswith("python train.py --text-file")
+    assert "# LSTM language model" in (out / "README.md").read_text()
+    evaluated = run("-m", "lm.evaluate", str(out), "--text-file", str(corpus), "--split", "test")
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert json.loads(evaluated.stdout)["loss"] == pytest.approx(metrics["test"]["loss"], rel=1e-6)
+    model, tokenizer = lm.load(out)
+    assert tokenizer.level == "word" and model.hidden_size == 32
+
+
+def test_bad_flags_are_refused_with_a_clear_message(tmp_path):
+    result = run("train.py", "--corpus", "human-numbers", "--dropout", "1.5", "--out", str(tmp_path / "x"))
+    assert result.returncode == 2 and "dropout must be in [0, 1), got 1.5" in result.stderr
+    result = run("train.py", "--corpus", "nope", "--out", str(tmp_path / "x"))
+    assert result.returncode == 2 and "known corpora are" in result.stderr
+
+
+def test_time_budget_stops_cleanly_and_keeps_the_best_model(tmp_path):
+    config = config_from("human-numbers", epochs=1000, max_minutes=0.05, hidden_size=32, embedding_size=16)
+    events = []
+    metrics = train(config, tmp_path, callback=events.append)
+    assert metrics["stopped_early"] and metrics["epochs"] < 1000
+    assert metrics["wall_seconds"] < 30
+    assert [event.kind for event in events][-1] == "done"
+    model, _ = lm.load(tmp_path)
+    assert model.hidden_size == 32
+
+
+def test_presets_and_overrides():
+    assert config_from("cnn-dailymail").num_layers == 3
+    assert config_from("cnn-dailymail", num_layers=1).num_layers == 1
+    with pytest.raises(ValueError, match="unknown preset"):
+        config_from("gpt")
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        TrainConfig(batch_size=0)
