@@ -334,35 +334,35 @@ if DEFAULT_MODEL:
 
 with gr.Blocks(title="LSTM Studio") as demo:
     with gr.Row():
-        gr.Markdown("## LSTM Studio · how temperature changes what a language model writes")
+        gr.Markdown("### LSTM Studio · how temperature changes what a language model writes")
         large_type = gr.Checkbox(label="Large type", value=False, scale=0, min_width=140)
     with gr.Tab("Generate"):
         with gr.Row():
-            model = gr.Dropdown(MODEL_NAMES, value=DEFAULT_MODEL, label="Model", scale=1)
-            facts = gr.Markdown(model_facts(DEFAULT_MODEL) if DEFAULT_MODEL else "No checkpoints found.")
-        with gr.Row():
-            with gr.Column(scale=3):
-                prompt = gr.Textbox(label="Prompt", lines=2, value=EXAMPLES["tiny-shakespeare"][0] if DEFAULT_MODEL == "tiny-shakespeare" else "")
+            with gr.Column(scale=1, min_width=340):
+                model = gr.Dropdown(MODEL_NAMES, value=DEFAULT_MODEL, label="Model")
+                facts = gr.Markdown(model_facts(DEFAULT_MODEL) if DEFAULT_MODEL else "No checkpoints found.")
+                prompt = gr.Textbox(label="Prompt", lines=2,
+                                    value=EXAMPLES["tiny-shakespeare"][0] if DEFAULT_MODEL == "tiny-shakespeare" else "")
                 examples = gr.Dataset(components=[prompt], samples=examples_for(DEFAULT_MODEL) if DEFAULT_MODEL else [[""]],
                                       label="Example prompts (click to use)")
-            with gr.Column(scale=2):
                 mode = gr.Radio(["Compare temperatures", "Single sample"], value="Compare temperatures", label="View")
                 temperatures = gr.Textbox(DEFAULT_TEMPERATURES, label=f"Temperatures to compare (up to {MAX_COLUMNS})")
                 temperature = gr.Slider(0, 5, value=0.8, step=0.05, label="Temperature (single sample)")
                 with gr.Row():
                     run = gr.Button("Generate", variant="primary")
                     stop = gr.Button("Stop")
-        with gr.Accordion("Advanced", open=False):
-            with gr.Row():
-                max_new_tokens = gr.Slider(1, 1000, value=200, step=1, label="Max new tokens")
-                seed = gr.Number(0, precision=0, label="Seed")
-                new_seed = gr.Button("New seed", scale=0)
-                top_k = gr.Number(0, precision=0, label="Top-k (0 = off)")
-                top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Top-p (1 = off)")
-        output = gr.HTML(elem_id="lm-columns")
-        run_status = gr.Markdown()
-        with gr.Accordion("Next-token distribution for the prompt", open=False):
-            distribution = gr.HTML()
+                with gr.Accordion("Advanced", open=False):
+                    max_new_tokens = gr.Slider(1, 1000, value=200, step=1, label="Max new tokens")
+                    with gr.Row():
+                        seed = gr.Number(0, precision=0, label="Seed")
+                        new_seed = gr.Button("New seed")
+                    top_k = gr.Number(0, precision=0, label="Top-k (0 = off)")
+                    top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Top-p (1 = off)")
+            with gr.Column(scale=3):
+                output = gr.HTML(elem_id="lm-columns")
+                run_status = gr.Markdown()
+                with gr.Accordion("Next-token distribution for the prompt", open=True):
+                    distribution = gr.HTML()
     with gr.Tab("Score"):
         gr.Markdown("### How surprising is this text? Each token is shaded by its surprisal in bits.")
         score_models = gr.Dropdown(MODEL_NAMES, value=DEFAULT_MODEL, multiselect=True, label="Models")
