@@ -31,6 +31,7 @@ STREAM_INTERVAL = 0.08
 DEFAULT_TEMPERATURES = "0.5, 0.8, 1.0, 1.3"
 MAX_UPLOAD_BYTES = 5_000_000
 TRAIN_MINUTES = 10
+INT8_DEFAULT = True  # measured by bench/sampling.py --checkpoints: see README
 EXAMPLES = {
     "tiny-shakespeare": ["ROMEO:\n", "First Citizen:\nBefore we proceed", "KING HENRY VI:\nO God", "To be, or not"],
     "human-numbers": ["one . two . three .", "eight thousand one . eight thousand two .", "nine hundred ninety nine ."],
@@ -130,7 +131,7 @@ def on_model_change(name: str):
     return facts, gr.Dataset(samples=examples_for(name)), card, curve
 
 
-def generate_view(name, prompt, mode, temperature, temperatures_text, max_new_tokens, seed, top_k, top_p):
+def generate_view(name, prompt, mode, temperature, temperatures_text, max_new_tokens, seed, top_k, top_p, int8=INT8_DEFAULT):
     """Stream the side-by-side columns as HTML, plus a status line."""
     try:
         entry = CATALOG.get(name)
@@ -138,7 +139,8 @@ def generate_view(name, prompt, mode, temperature, temperatures_text, max_new_to
         top_k, top_p = sampling_settings(top_k, top_p)
         prompt = prompt or ""
         encoded = encode_prompt(entry.tokenizer, prompt)
-        steps = stream(entry.model, entry.tokenizer, prompt, temperatures, int(max_new_tokens), int(seed), top_k, top_p)
+        steps = stream(entry.engine(bool(int8)), entry.tokenizer, prompt, temperatures, int(max_new_tokens), int(seed),
+                       top_k, top_p)
         first = next(steps)
     except ValueError as error:
         raise user_error(error) from error
@@ -188,11 +190,11 @@ def generate_view(name, prompt, mode, temperature, temperatures_text, max_new_to
     yield page(), status()
 
 
-def distribution_view(name, prompt, mode, temperature, temperatures_text):
+def distribution_view(name, prompt, mode, temperature, temperatures_text, int8=INT8_DEFAULT):
     try:
         entry = CATALOG.get(name)
         temperatures = [float(temperature)] if mode == "Single sample" else parse_temperatures(temperatures_text)
-        tokens, table = next_token_distribution(entry.model, entry.tokenizer, prompt or "", temperatures)
+        tokens, table = next_token_distribution(entry.engine(bool(int8)), entry.tokenizer, prompt or "", temperatures)
     except ValueError as error:
         raise user_error(error) from error
     return views.distribution_bars(tokens, table)
@@ -223,11 +225,12 @@ def api_generate(
     seed: int = 0,
     top_k: int | None = None,
     top_p: float | None = None,
+    int8: bool = INT8_DEFAULT,
 ) -> list[str]:
     """One sample per temperature (prompt included), reproducible with the seed."""
     try:
         entry = CATALOG.get(model)
-        result = generate(entry.model, entry.tokenizer, prompt or "", parse_temperatures(temperatures),
+        result = generate(entry.engine(bool(int8)), entry.tokenizer, prompt or "", parse_temperatures(temperatures),
                           int(max_new_tokens), int(seed), top_k, top_p)
     except (ValueError, TypeError) as error:
         raise user_error(error) from error
@@ -358,6 +361,7 @@ with gr.Blocks(title="LSTM Studio") as demo:
                         new_seed = gr.Button("New seed")
                     top_k = gr.Number(0, precision=0, label="Top-k (0 = off)")
                     top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Top-p (1 = off)")
+                    int8 = gr.Checkbox(INT8_DEFAULT, label="int8 weights (faster on CPU; off = fp32)")
             with gr.Column(scale=3):
                 output = gr.HTML(elem_id="lm-columns")
                 run_status = gr.Markdown()
@@ -389,10 +393,10 @@ with gr.Blocks(title="LSTM Studio") as demo:
         train_curve = gr.LinePlot(x="epoch", y="loss", color="split", label="Loss", height=240)
         train_samples = gr.Textbox(label="Samples after each epoch", lines=8)
 
-    settings = [model, prompt, mode, temperature, temperatures, max_new_tokens, seed, top_k, top_p]
+    settings = [model, prompt, mode, temperature, temperatures, max_new_tokens, seed, top_k, top_p, int8]
     generation = run.click(generate_view, settings, [output, run_status], api_visibility="private",
                            concurrency_limit=4, concurrency_id="sampling")
-    run.click(distribution_view, [model, prompt, mode, temperature, temperatures], distribution,
+    run.click(distribution_view, [model, prompt, mode, temperature, temperatures, int8], distribution,
               api_visibility="private", concurrency_limit=4, concurrency_id="sampling")
     stop.click(None, None, None, cancels=[generation])
     new_seed.click(lambda: random.randint(0, 2**31 - 1), None, seed, api_visibility="private", queue=False)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from lm.checkpoints import CheckpointError, list_checkpoints, load, read_metrics
 from lm.model import LSTMLanguageModel
+from lm.quantize import quantize_int8
 from lm.tokenizer import Tokenizer
 
 
@@ -24,6 +25,16 @@ class Entry:
     model: LSTMLanguageModel
     tokenizer: Tokenizer
     metrics: dict = field(default_factory=dict)
+    _int8: LSTMLanguageModel | None = None
+
+    def engine(self, int8: bool) -> LSTMLanguageModel:
+        """The model to sample with: fp32 as loaded, or an int8 copy made on
+        first use (CPU only)."""
+        if not int8 or next(self.model.parameters()).device.type != "cpu":
+            return self.model
+        if self._int8 is None:
+            self._int8 = quantize_int8(self.model)
+        return self._int8
 
 
 class Catalog:

@@ -118,6 +118,7 @@ def test_the_page_shows_one_labelled_column_per_temperature(server, tmp_path):
         for i in range(3):
             assert columns.nth(i).locator(".lm-token").count() > 0
         screenshot = Path(os.environ.get("LM_SCREENSHOT") or tmp_path / "generate-view.png")
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(screenshot))
         assert screenshot.stat().st_size > 10_000
         browser.close()

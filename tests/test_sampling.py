@@ -116,3 +116,32 @@ def test_score_agrees_with_the_evaluation_loss(tiny_model, word_tokenizer):
     loss = evaluate(tiny_model, ids, batch_size=1, bptt=4)["loss"]
     assert math.log(result.perplexity) == pytest.approx(loss, rel=1e-5)
     assert len(result.surprisals) == len(ids) - 1 and all(value >= 0 for value in result.surprisals)
+
+
+def test_generate_cli_prints_one_labelled_sample_per_temperature(tmp_path, tiny_model, word_tokenizer):
+    import subprocess
+    import sys
+
+    import lm
+    from conftest import REPO
+
+    lm.save(tmp_path, tiny_model, word_tokenizer)
+    result = subprocess.run(
+        [sys.executable, "-m", "lm.generate", str(tmp_path), "--prompt", "the cat", "--temperatures", "0.5", "1.5",
+         "--max-new-tokens", "5", "--seed", "2"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "=== temperature 0.5" in result.stdout and "=== temperature 1.5" in result.stdout
+    bad = subprocess.run([sys.executable, "-m", "lm.generate", str(tmp_path), "--temperatures", "7"],
+                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 1 and "temperature must be in [0, 5], got 7.0" in bad.stderr
+
+
+def test_int8_sampling_stays_close_to_fp32(tiny_model, word_tokenizer):
+    from lm.quantize import quantize_int8
+
+    int8 = quantize_int8(tiny_model)
+    text = "the cat sat on the mat"
+    assert abs(score(int8, word_tokenizer, text).perplexity / score(tiny_model, word_tokenizer, text).perplexity - 1) < 0.05
+    assert len(generate(int8, word_tokenizer, "the", [0.0, 1.0], max_new_tokens=5).texts) == 2
