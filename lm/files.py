@@ -21,6 +21,7 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
+            os.fchmod(file.fileno(), 0o644)  # mkstemp's 0600 would hide checkpoints from other readers
             file.write(data)
             file.flush()
             os.fsync(file.fileno())

@@ -4,12 +4,11 @@ The prompt is run through the model once; after that each step feeds only the
 token just drawn, with the LSTM state carried forward. Every temperature (and
 every sample per temperature) is one row of a single batch.
 
-Randomness: by default the columns share one stream of random numbers. Each
-step draws one Gumbel noise vector per sample index and every temperature
-uses that same vector (``argmax(logits / T + noise)`` is a draw from
-``softmax(logits / T)``), so the only difference between columns is the
-temperature; at ``T = 0`` the draw is the argmax. The same seed gives the same
-output.
+Randomness: the columns share one stream of random numbers. Each step draws
+one uniform number per sample index and every temperature uses that same
+number for an inverse-CDF draw from ``softmax(logits / T)`` (tokens in id
+order), so the only difference between columns is the temperature; at
+``T = 0`` the draw is the argmax. The same seed gives the same output.
 """
 
 from __future__ import annotations
@@ -166,11 +165,13 @@ def stream(
     top_k: int | None = None,
     top_p: float | None = None,
     samples_per_temperature: int = 1,
+    details: bool = True,
 ) -> Iterator[Step]:
     """Yield one ``Step`` per new token for all rows at once; rows are
     ``temperatures`` in order, each repeated ``samples_per_temperature``
     times. Stops when every row has drawn ``<eos>`` or after
-    ``max_new_tokens``."""
+    ``max_new_tokens``. ``details=False`` skips the decoded pieces and the
+    top-5 alternatives (what ``generate`` needs is only the ids)."""
     temperatures = list(temperatures)
     check_settings(temperatures, max_new_tokens, top_k, top_p, samples_per_temperature)
     encoded = encode_prompt(tokenizer, prompt)
@@ -191,31 +192,45 @@ def stream(
     last = logits[:, -1].float().expand(rows, -1)  # (B, V)
     ended = torch.zeros(rows, dtype=torch.bool, device=device)
     unk_counts = torch.zeros(rows, dtype=torch.long, device=device)
+    greedy_rows = greedy.squeeze(1)  # (B,)
+    any_greedy = bool(greedy_rows.any())
     for index in range(max_new_tokens):
-        scaled = last / safe_temperatures  # (B, V)
-        noise = -torch.empty(samples_per_temperature, last.size(-1)).exponential_(generator=generator).log()
-        noise = noise.to(device)[sample_index] * (~greedy)  # (B, V); zero noise for greedy rows
-        # Count the draws that would have been <unk> without the mask; then
-        # draw from the distribution with <unk> removed (what redrawing gives).
-        unk_counts += ((_restrict(scaled, top_k, top_p) + noise).argmax(-1) == UNK_ID) & ~ended
-        scaled[:, UNK_ID] = -math.inf
-        restricted = _restrict(scaled, top_k, top_p)
-        drawn = (restricted + noise).argmax(-1)  # (B,)
-        probabilities = restricted.softmax(-1)  # (B, V)
-        chosen = probabilities.gather(1, drawn.unsqueeze(1)).squeeze(1)
-        top = probabilities.topk(min(TOP_ALTERNATIVES, probabilities.size(-1)), dim=-1)
+        probabilities = _restrict(last / safe_temperatures, top_k, top_p).softmax(-1)  # (B, V), <unk> included
+        unk_probability = probabilities[:, UNK_ID].clone()  # (B,)
+        probabilities[:, UNK_ID] = 0.0
+        cumulative = probabilities.cumsum(-1)  # (B, V), ends at 1 - p(<unk>)
+        total = cumulative[:, -1:]  # (B, 1)
+        # One uniform number per sample index, shared by every temperature.
+        uniform = torch.rand(samples_per_temperature, generator=generator).to(device)[sample_index]  # (B,)
+        # In id order <unk> (id 0) owns [0, p(<unk>)): a draw there is one the
+        # seeds would have redrawn. Spreading u over the rest draws from the
+        # distribution without <unk>, exactly what redrawing converges to.
+        would_be_unk = uniform < unk_probability
+        target = (uniform.unsqueeze(1) * total * (1 - 1e-6)).contiguous()  # (B, 1)
+        drawn = torch.searchsorted(cumulative, target, right=True).squeeze(1).clamp_(max=last.size(-1) - 1)  # (B,)
+        if any_greedy:
+            best = probabilities.argmax(-1)  # (B,)
+            drawn = torch.where(greedy_rows, best, drawn)
+            best_probability = probabilities.gather(1, best.unsqueeze(1)).squeeze(1)
+            would_be_unk = torch.where(greedy_rows, unk_probability > best_probability, would_be_unk)
+        unk_counts += would_be_unk & ~ended
+        chosen = probabilities.gather(1, drawn.unsqueeze(1)).squeeze(1) / total.squeeze(1)  # (B,)
         drawn = torch.where(ended, torch.full_like(drawn, EOS_ID), drawn)
         ended = ended | (drawn == EOS_ID)
         drawn_list, ended_list = drawn.tolist(), ended.tolist()
+        alternatives: list[list[tuple[str, float]]] = [[] for _ in drawn_list]
+        if details:
+            top = (probabilities / total).topk(min(TOP_ALTERNATIVES, probabilities.size(-1)), dim=-1)
+            alternatives = [
+                [(tokenizer.token(token_id), probability) for token_id, probability in zip(ids, values)]
+                for ids, values in zip(top.indices.tolist(), top.values.tolist())
+            ]
         yield Step(
             index=index,
             token_ids=drawn_list,
-            pieces=[_piece(tokenizer, token_id) for token_id in drawn_list],
+            pieces=[_piece(tokenizer, token_id) for token_id in drawn_list] if details else [],
             probabilities=chosen.tolist(),
-            alternatives=[
-                [(tokenizer.token(token_id), probability) for token_id, probability in zip(ids, values)]
-                for ids, values in zip(top.indices.tolist(), top.values.tolist())
-            ],
+            alternatives=alternatives,
             ended=ended_list,
             unk_masked=unk_counts.tolist(),
         )
@@ -245,7 +260,8 @@ def generate(
     """One sample per temperature (times ``samples_per_temperature``); see
     ``stream`` for the arguments and the shared random numbers."""
     temperatures = list(temperatures)
-    steps = stream(model, tokenizer, prompt, temperatures, max_new_tokens, seed, top_k, top_p, samples_per_temperature)
+    steps = stream(model, tokenizer, prompt, temperatures, max_new_tokens, seed, top_k, top_p, samples_per_temperature,
+                   details=False)
     rows = len(temperatures) * samples_per_temperature
     drawn: list[list[int]] = [[] for _ in range(rows)]
     ended, unk_masked = [False] * rows, [0] * rows

@@ -100,9 +100,9 @@ CONFIG_FIELDS = {item.name for item in fields(TrainConfig)}
 # the settings that produced them).
 PRESETS: dict[str, dict] = {
     "human-numbers": dict(
-        corpus="human-numbers", embedding_size=64, hidden_size=128, num_layers=2, dropout=0.3,
-        tie_weights=True, batch_size=32, bptt=64, learning_rate=3e-3, weight_decay=0.1,
-        schedule="cosine", warmup_steps=50, epochs=60,
+        corpus="human-numbers", embedding_size=32, hidden_size=256, num_layers=1, dropout=0.1,
+        tie_weights=True, batch_size=16, bptt=64, learning_rate=3e-3, weight_decay=0.1,
+        schedule="cosine", warmup_steps=100, epochs=100,
     ),
     "tiny-shakespeare": dict(
         corpus="tiny-shakespeare", embedding_size=64, hidden_size=512, num_layers=2, dropout=0.3,
