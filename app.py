@@ -346,14 +346,14 @@ with gr.Blocks(title="LSTM Studio") as demo:
                 facts = gr.Markdown(model_facts(DEFAULT_MODEL) if DEFAULT_MODEL else "No checkpoints found.")
                 prompt = gr.Textbox(label="Prompt", lines=2,
                                     value=EXAMPLES["tiny-shakespeare"][0] if DEFAULT_MODEL == "tiny-shakespeare" else "")
-                examples = gr.Dataset(components=[prompt], samples=examples_for(DEFAULT_MODEL) if DEFAULT_MODEL else [[""]],
-                                      label="Example prompts (click to use)")
-                mode = gr.Radio(["Compare temperatures", "Single sample"], value="Compare temperatures", label="View")
-                temperatures = gr.Textbox(DEFAULT_TEMPERATURES, label=f"Temperatures to compare (up to {MAX_COLUMNS})")
-                temperature = gr.Slider(0, 5, value=0.8, step=0.05, label="Temperature (single sample)")
                 with gr.Row():
                     run = gr.Button("Generate", variant="primary")
                     stop = gr.Button("Stop")
+                temperatures = gr.Textbox(DEFAULT_TEMPERATURES, label=f"Temperatures to compare (up to {MAX_COLUMNS})")
+                examples = gr.Dataset(components=[prompt], samples=examples_for(DEFAULT_MODEL) if DEFAULT_MODEL else [[""]],
+                                      label="Example prompts (click to use)")
+                mode = gr.Radio(["Compare temperatures", "Single sample"], value="Compare temperatures", label="View")
+                temperature = gr.Slider(0, 5, value=0.8, step=0.05, label="Temperature (single sample)")
                 with gr.Accordion("Advanced", open=False):
                     max_new_tokens = gr.Slider(1, 1000, value=200, step=1, label="Max new tokens")
                     with gr.Row():
