@@ -65,7 +65,7 @@ def summarize(total_loss: float, total_correct: int, total_tokens: int) -> dict[
 
 def main(argv: list[str] | None = None) -> None:
     from lm.checkpoints import load, read_metrics
-    from lm.corpora import load_corpus
+    from lm.corpora import CORPORA, load_corpus
 
     parser = argparse.ArgumentParser(prog="python -m lm.evaluate", description=__doc__.split("\n\n")[0])
     parser.add_argument("checkpoint", help="checkpoint folder or Hub repo id")
@@ -76,13 +76,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-tokens", type=int, help="score only the first N tokens of the split")
     args = parser.parse_args(argv)
     model, tokenizer = load(args.checkpoint)
-    metrics = read_metrics(args.checkpoint) if not args.text_file or args.corpus else {}
-    corpus_name = args.corpus or (None if args.text_file else metrics.get("corpus"))
+    metrics = read_metrics(args.checkpoint)
+    recorded = metrics.get("corpus")
+    # A named corpus keeps its own split even when read from a local copy.
+    corpus_name = args.corpus or (recorded if recorded in CORPORA else None)
     if corpus_name is None and args.text_file is None:
-        parser.error("the checkpoint does not record its corpus: pass --corpus or --text-file")
+        parser.error("the checkpoint does not record a named corpus: pass --corpus or --text-file")
     corpus = load_corpus(corpus_name, args.text_file, args.level or tokenizer.level)
     ids = tokenizer.encode_lines(corpus.splits[args.split], corpus.eos_after_each)
-    settings = read_metrics(args.checkpoint).get("evaluation", {})
+    settings = metrics.get("evaluation", {})
     result = evaluate(
         model,
         ids,
