@@ -236,8 +236,8 @@ def stream(
         )
         if all(ended_list):
             return
-        logits, state = model(drawn.unsqueeze(1), state)  # (B, 1, V)
-        last = logits[:, -1].float()
+        logits, state = model.step(drawn, state)  # (B, V)
+        last = logits.float()
 
 
 def _piece(tokenizer: Tokenizer, token_id: int) -> str:

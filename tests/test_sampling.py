@@ -19,6 +19,19 @@ def test_stepwise_logits_equal_one_forward_over_the_whole_sequence(tiny_model):
     assert torch.allclose(torch.cat(stepwise, 1), whole, atol=1e-5)
 
 
+@pytest.mark.parametrize("tie_weights", [False, True])
+def test_fast_step_equals_forward(word_tokenizer, tie_weights):
+    torch.manual_seed(1)
+    model = LSTMLanguageModel(len(word_tokenizer), embedding_size=8, hidden_size=16, num_layers=3, dropout=0.0,
+                              tie_weights=tie_weights).eval()
+    tokens = torch.randint(0, len(word_tokenizer), (4, 10))
+    whole, _ = model(tokens)  # (B, T, V)
+    _, state = model(tokens[:, :1])
+    for position in range(1, 10):
+        logits, state = model.step(tokens[:, position], state)
+        assert torch.allclose(logits, whole[:, position], atol=1e-5)
+
+
 def test_same_seed_same_output_and_one_text_per_temperature(tiny_model, word_tokenizer):
     first = generate(tiny_model, word_tokenizer, "the cat", [0.5, 1.0, 2.0], max_new_tokens=20, seed=3)
     again = generate(tiny_model, word_tokenizer, "the cat", [0.5, 1.0, 2.0], max_new_tokens=20, seed=3)
