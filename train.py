@@ -11,9 +11,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-import types
-import typing
-from dataclasses import MISSING, fields
+from dataclasses import fields
 
 from lm.training import PRESETS, TrainConfig, TrainEvent, config_from, train
 
