@@ -77,9 +77,10 @@ def memory_bandwidth() -> float:
 
 
 def matmul_rate(rows: int, inner: int, columns: int) -> float:
-    """FLOP/s of a (rows × inner) @ (inner × columns) product, the shape of a sampling step."""
-    left, right = torch.randn(rows, inner), torch.randn(inner, columns)
-    seconds = timed(lambda: left @ right, 20)
+    """FLOP/s of the output layer's product for ``rows`` rows, in the faster of
+    the two operand layouts (weights on the left, activations transposed)."""
+    weight, activations = torch.randn(columns, inner), torch.randn(rows, inner)
+    seconds = timed(lambda: weight @ activations.t(), 20)
     return 2 * rows * inner * columns / seconds
 
 

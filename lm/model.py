@@ -117,7 +117,7 @@ class LSTMLanguageModel(
             bias = getattr(self.lstm, f"bias_ih_l{layer}") + getattr(self.lstm, f"bias_hh_l{layer}")  # (4H,)
             gates = weight_ih @ layer_input.t()  # (4H, B)
             gates.addmm_(weight_hh, hidden[layer].t()).add_(bias.unsqueeze(1))
-            gates = gates.t()  # (B, 4H)
+            gates = gates.t().contiguous()  # (B, 4H); a tiny copy that keeps everything after it row-major
             input_gate, forget_gate, cell_gate, output_gate = gates.chunk(4, 1)  # (B, H) each
             new_cell = torch.sigmoid(forget_gate) * cell[layer] + torch.sigmoid(input_gate) * torch.tanh(cell_gate)
             new_hidden = torch.sigmoid(output_gate) * torch.tanh(new_cell)  # (B, H), contiguous
@@ -127,7 +127,7 @@ class LSTMLanguageModel(
         output = layer_input  # (B, H)
         if self.projection is not None:
             output = (self.projection.weight @ output.t()).t().add(self.projection.bias).contiguous()  # (B, E)
-        logits = (self.decoder.weight @ output.t()).t().add(self.decoder.bias)  # (B, V)
+        logits = (self.decoder.weight @ output.t()).t().contiguous().add_(self.decoder.bias)  # (B, V)
         return logits, (torch.stack(hiddens), torch.stack(cells))
 
     def parameter_count(self) -> int:
