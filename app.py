@@ -6,7 +6,6 @@ Layout and thin adapters only: the work is done by ``lm``.
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import tempfile
@@ -18,6 +17,7 @@ import pandas as pd
 
 from lm import html as views
 from lm.catalog import Catalog
+from lm.corpora import local_tiny_shakespeare
 from lm.jobs import Trainer, TrainerBusy
 from lm.sampling import encode_prompt, generate, next_token_distribution, score, stream
 from lm.training import config_from
@@ -49,15 +49,8 @@ UPLOAD = "Upload a .txt file"
 CORPUS_CHOICES = {"Human Numbers": ("human-numbers", None)}
 
 
-def tiny_shakespeare_file() -> str | None:
-    for candidate in (os.environ.get("TINY_SHAKESPEARE"), ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"):
-        if candidate and Path(candidate).is_file():
-            return str(candidate)
-    return None
-
-
-if tiny_shakespeare_file():
-    CORPUS_CHOICES["Tiny Shakespeare (local copy)"] = ("tiny-shakespeare", tiny_shakespeare_file())
+if local_tiny_shakespeare():
+    CORPUS_CHOICES["Tiny Shakespeare (local copy)"] = ("tiny-shakespeare", str(local_tiny_shakespeare()))
 
 
 # ----- adapters -------------------------------------------------------------------
@@ -139,7 +132,7 @@ def generate_view(name, prompt, mode, temperature, temperatures_text, max_new_to
         top_k, top_p = sampling_settings(top_k, top_p)
         prompt = prompt or ""
         encoded = encode_prompt(entry.tokenizer, prompt)
-        steps = stream(entry.engine(bool(int8)), entry.tokenizer, prompt, temperatures, int(max_new_tokens), int(seed),
+        steps = stream(entry.engine(bool(int8)), entry.tokenizer, encoded, temperatures, int(max_new_tokens), int(seed),
                        top_k, top_p)
         first = next(steps)
     except ValueError as error:

@@ -9,6 +9,7 @@ settings of one reference system and explicit flags override it.
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import sys
 from dataclasses import fields
@@ -71,8 +72,6 @@ class ConsoleReport:
 
 
 def _exp(value: float) -> float:
-    import math
-
     return math.exp(min(value, 700))
 
 

@@ -131,16 +131,16 @@ def grid_benchmark(repeats: int) -> None:
 
 def quality_benchmark(max_tokens: int) -> None:
     from lm.checkpoints import list_checkpoints, load, read_metrics
-    from lm.corpora import load_corpus
+    from lm.corpora import load_corpus, local_tiny_shakespeare
     from lm.evaluate import evaluate
 
     root = Path(__file__).resolve().parent.parent
-    shakespeare = root.parent / "shared" / "data" / "tinyshakespeare.txt"
+    shakespeare = local_tiny_shakespeare()
     for folder in list_checkpoints(root / "checkpoints"):
         metrics = read_metrics(folder)
         corpus_name = metrics.get("corpus")
-        text_file = str(shakespeare) if corpus_name == "tiny-shakespeare" else None
-        if corpus_name not in ("human-numbers", "tiny-shakespeare") or (text_file and not shakespeare.is_file()):
+        text_file = str(shakespeare) if corpus_name == "tiny-shakespeare" and shakespeare else None
+        if corpus_name not in ("human-numbers", "tiny-shakespeare") or (corpus_name == "tiny-shakespeare" and not text_file):
             continue
         model, tokenizer = load(folder)
         corpus = load_corpus(corpus_name, text_file, tokenizer.level)

@@ -8,6 +8,7 @@ copy (``text_file``) goes through the same ``datasets`` loaders as the Hub.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,13 @@ TINY_SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/mast
 CNN_DAILYMAIL = ("abisee/cnn_dailymail", "2.0.0")
 IMDB = "stanfordnlp/imdb"
 HARRY_POTTER = "KaungHtetCho/Harry_Potter_LSTM"
+# What the model card names as each corpus's dataset on the Hub.
+HUB_DATASET_IDS = {
+    "tiny-shakespeare": "karpathy/tiny_shakespeare",
+    "cnn-dailymail": CNN_DAILYMAIL[0],
+    "imdb": IMDB,
+    "harry-potter": HARRY_POTTER,
+}
 CNN_DAILYMAIL_TRAIN_ROWS = 10_000
 CNN_DAILYMAIL_SEED = 1234
 IMDB_VALID_FRACTION = 0.05
@@ -37,6 +45,16 @@ class Corpus:
 
     def sizes(self) -> dict[str, int]:
         return {split: sum(len(line) for line in lines) for split, lines in self.splits.items()}
+
+
+def local_tiny_shakespeare() -> Path | None:
+    """A local copy of Tiny Shakespeare: ``$TINY_SHAKESPEARE``, else
+    ``shared/data/tinyshakespeare.txt`` beside the repository, else None."""
+    beside_repository = Path(__file__).resolve().parents[2] / "shared" / "data" / "tinyshakespeare.txt"
+    for candidate in (os.environ.get("TINY_SHAKESPEARE"), beside_repository):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
 
 
 class CorpusUnavailable(RuntimeError):

@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         model, tokenizer = load(args.checkpoint)
-        settings = (args.prompt, args.temperatures, args.max_new_tokens, args.seed, args.top_k, args.top_p)
         prompt = encode_prompt(tokenizer, args.prompt)
+        settings = (prompt, args.temperatures, args.max_new_tokens, args.seed, args.top_k, args.top_p)
         if prompt.unknown:
             print(f"note: not in the vocabulary: {prompt.unknown[:20]}", file=sys.stderr)
         if args.stream:

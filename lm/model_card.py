@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-HUB_DATASETS = {
-    "tiny-shakespeare": "karpathy/tiny_shakespeare",
-    "cnn-dailymail": "abisee/cnn_dailymail",
-    "imdb": "stanfordnlp/imdb",
-    "harry-potter": "KaungHtetCho/Harry_Potter_LSTM",
-}
+from lm.corpora import HUB_DATASET_IDS as HUB_DATASETS
 
 
 def model_card(metrics: dict, samples: dict[float, str] | None = None) -> str:

@@ -113,6 +113,10 @@ def encode_prompt(tokenizer: Tokenizer, prompt: str) -> Prompt:
     return Prompt(ids, unknown, False)
 
 
+def _as_prompt(tokenizer: Tokenizer, prompt: "str | Prompt") -> Prompt:
+    return prompt if isinstance(prompt, Prompt) else encode_prompt(tokenizer, prompt)
+
+
 def check_settings(
     temperatures: list[float],
     max_new_tokens: int,
@@ -158,7 +162,7 @@ def _restrict(scaled: torch.Tensor, top_k: int | None, top_p: float | None) -> t
 def stream(
     model: LSTMLanguageModel,
     tokenizer: Tokenizer,
-    prompt: str,
+    prompt: str | Prompt,
     temperatures: list[float] = (0.5, 0.8, 1.0),
     max_new_tokens: int = 100,
     seed: int = 0,
@@ -171,10 +175,11 @@ def stream(
     ``temperatures`` in order, each repeated ``samples_per_temperature``
     times. Stops when every row has drawn ``<eos>`` or after
     ``max_new_tokens``. ``details=False`` skips the decoded pieces and the
-    top-5 alternatives (what ``generate`` needs is only the ids)."""
+    top-5 alternatives (what ``generate`` needs is only the ids). ``prompt``
+    may be text or a ``Prompt`` already made by ``encode_prompt``."""
     temperatures = list(temperatures)
     check_settings(temperatures, max_new_tokens, top_k, top_p, samples_per_temperature)
-    encoded = encode_prompt(tokenizer, prompt)
+    encoded = _as_prompt(tokenizer, prompt)
     model.eval()
     device = next(model.parameters()).device
     rows = len(temperatures) * samples_per_temperature
@@ -249,7 +254,7 @@ def _piece(tokenizer: Tokenizer, token_id: int) -> str:
 def generate(
     model: LSTMLanguageModel,
     tokenizer: Tokenizer,
-    prompt: str,
+    prompt: str | Prompt,
     temperatures: list[float] = (0.5, 0.8, 1.0),
     max_new_tokens: int = 100,
     seed: int = 0,
@@ -260,7 +265,8 @@ def generate(
     """One sample per temperature (times ``samples_per_temperature``); see
     ``stream`` for the arguments and the shared random numbers."""
     temperatures = list(temperatures)
-    steps = stream(model, tokenizer, prompt, temperatures, max_new_tokens, seed, top_k, top_p, samples_per_temperature,
+    encoded = _as_prompt(tokenizer, prompt)
+    steps = stream(model, tokenizer, encoded, temperatures, max_new_tokens, seed, top_k, top_p, samples_per_temperature,
                    details=False)
     rows = len(temperatures) * samples_per_temperature
     drawn: list[list[int]] = [[] for _ in range(rows)]
@@ -270,7 +276,6 @@ def generate(
             if not ended[row] and token_id != EOS_ID:
                 drawn[row].append(token_id)
         ended, unk_masked = step.ended, step.unk_masked
-    encoded = encode_prompt(tokenizer, prompt)
     prompt_ids = [] if encoded.fresh_start else encoded.ids
     samples = []
     for row in range(rows):

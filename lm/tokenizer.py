@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+from lm.files import read_json, write_atomic
+
 UNK = "<unk>"
 EOS = "<eos>"
 SPECIALS = (UNK, EOS)
@@ -149,16 +151,12 @@ class Tokenizer:
         return cls(data.get("level"), data["tokens"])
 
     def save(self, folder: str | Path) -> Path:
-        from lm.files import write_atomic
-
         path = Path(folder) / VOCAB_FILE
         write_atomic(path, json.dumps(self.to_json(), ensure_ascii=False).encode("utf-8"))
         return path
 
     @classmethod
     def load(cls, folder: str | Path) -> "Tokenizer":
-        from lm.files import read_json
-
         return cls.from_json(read_json(Path(folder) / VOCAB_FILE))
 
 

@@ -254,7 +254,7 @@ def train(
             plateau.step(valid["loss"])
         improved = valid["loss"] < best_loss
         if improved:
-            best_loss, best_epoch = valid["loss"], epoch
+            best_loss, best_epoch, best_valid = valid["loss"], epoch, valid
             best_state = copy.deepcopy(model.state_dict())
             save(out, model, tokenizer)
         record = {
@@ -292,7 +292,7 @@ def train(
         "stopped_early": out_of_time,
         "wall_seconds": round(time.perf_counter() - started, 1),
         "train_loss": history[-1]["train_loss"],
-        "valid": score("valid"),
+        "valid": best_valid,
         "test": score("test"),
         "evaluation": {"batch_size": config.eval_batch_size, "bptt": DEFAULT_EVAL_BPTT},
         "history": history,

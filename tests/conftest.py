@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 import torch
 
+from lm.corpora import local_tiny_shakespeare
 from lm.model import LSTMLanguageModel
 from lm.tokenizer import Tokenizer
 
@@ -15,17 +15,9 @@ REPO = Path(__file__).resolve().parent.parent
 CHECKPOINTS = REPO / "checkpoints"
 
 
-def tiny_shakespeare_path() -> Path | None:
-    candidates = [os.environ.get("TINY_SHAKESPEARE"), REPO.parent / "shared" / "data" / "tinyshakespeare.txt"]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
-
-
 @pytest.fixture
 def tiny_shakespeare() -> Path:
-    path = tiny_shakespeare_path()
+    path = local_tiny_shakespeare()
     if path is None:
         pytest.skip("Tiny Shakespeare not found: set $TINY_SHAKESPEARE or place it at ../shared/data/tinyshakespeare.txt")
     return path
