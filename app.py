@@ -6,6 +6,7 @@ Layout and thin adapters only: the work is done by ``lm``.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import tempfile
@@ -18,12 +19,14 @@ import pandas as pd
 from lm import html as views
 from lm.catalog import Catalog
 from lm.corpora import local_tiny_shakespeare
+from lm.hub import read_model_list
 from lm.jobs import Trainer, TrainerBusy
 from lm.sampling import encode_prompt, generate, next_token_distribution, score, stream
 from lm.training import config_from
 
 ROOT = Path(__file__).resolve().parent
-CATALOG = Catalog(ROOT / "checkpoints", preferred=("tiny-shakespeare", "human-numbers"))
+HUB_MODELS = read_model_list(os.environ.get("LM_HUB_MODELS") or ROOT / "models.json")
+CATALOG = Catalog(ROOT / "checkpoints", preferred=("tiny-shakespeare", "human-numbers"), hub_models=HUB_MODELS)
 TRAINER = Trainer()
 MAX_COLUMNS = 6
 GENERATION_SECONDS = 60  # hard cap per request; what was drawn so far is returned
@@ -95,6 +98,8 @@ def model_facts(name: str) -> str:
             )
     if figures:
         lines.append(" · ".join(figures))
+    if entry.hub is not None:
+        lines.append(f"from the Hub: `{entry.hub.reference}` (commit `{entry.folder.name[:10]}`, cached)")
     return "  \n".join(lines)
 
 
@@ -115,8 +120,12 @@ def examples_for(name: str) -> list[list[str]]:
     return [[text] for text in EXAMPLES.get(corpus, ["", "the"])]
 
 
-def on_model_change(name: str):
+def on_model_change(name: str, progress=gr.Progress()):
+    def downloaded(done: int, total: int) -> None:
+        progress(done / total if total else None, desc=f"downloading {name}: {done / 1e6:.1f} MB")
+
     try:
+        CATALOG.get(name, progress=downloaded)
         facts = model_facts(name)
         card, curve = model_card(name)
     except ValueError as error:
@@ -307,7 +316,7 @@ def train_view(corpus_choice, upload, level, preset, minutes, name, progress=gr.
             yield status, pd.DataFrame(rows, columns=["epoch", "loss", "split"]), "\n\n".join(samples[-5:]), gr.Dropdown()
     except Exception as error:  # a failed run is reported, the server keeps serving
         raise gr.Error(f"training failed: {error}", print_exception=False) from error
-    yield status, pd.DataFrame(rows, columns=["epoch", "loss", "split"]), "\n\n".join(samples[-5:]), gr.Dropdown(choices=CATALOG.names())
+    yield status, pd.DataFrame(rows, columns=["epoch", "loss", "split"]), "\n\n".join(samples[-5:]), gr.Dropdown(choices=CATALOG.choices())
 
 
 def stop_training() -> str:
@@ -335,7 +344,7 @@ with gr.Blocks(title="LSTM Studio") as demo:
     with gr.Tab("Generate"):
         with gr.Row():
             with gr.Column(scale=1, min_width=340):
-                model = gr.Dropdown(MODEL_NAMES, value=DEFAULT_MODEL, label="Model")
+                model = gr.Dropdown(CATALOG.choices(), value=DEFAULT_MODEL, label="Model")
                 facts = gr.Markdown(model_facts(DEFAULT_MODEL) if DEFAULT_MODEL else "No checkpoints found.")
                 prompt = gr.Textbox(label="Prompt", lines=2,
                                     value=EXAMPLES["tiny-shakespeare"][0] if DEFAULT_MODEL == "tiny-shakespeare" else "")
@@ -362,7 +371,7 @@ with gr.Blocks(title="LSTM Studio") as demo:
                     distribution = gr.HTML()
     with gr.Tab("Score"):
         gr.Markdown("### How surprising is this text? Each token is shaded by its surprisal in bits.")
-        score_models = gr.Dropdown(MODEL_NAMES, value=DEFAULT_MODEL, multiselect=True, label="Models")
+        score_models = gr.Dropdown(CATALOG.choices(), value=DEFAULT_MODEL, multiselect=True, label="Models")
         score_text = gr.Textbox(label="Text", lines=4)
         score_button = gr.Button("Score", variant="primary")
         score_output = gr.HTML()

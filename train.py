@@ -17,6 +17,9 @@ from dataclasses import fields
 from lm.training import PRESETS, TrainConfig, TrainEvent, config_from, train
 
 
+CLI_ONLY = ("out", "preset", "push_to_hub", "private")
+
+
 def _flag_type(annotation: str):
     base = annotation.replace(" | None", "")
     return {"int": int, "float": float, "str": str, "bool": None}[base]
@@ -26,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, help="checkpoint folder to write")
     parser.add_argument("--preset", choices=sorted(PRESETS), help="settings of a reference system")
+    parser.add_argument("--push-to-hub", metavar="USER/REPO", help="publish the checkpoint to this Hub repo when done")
+    parser.add_argument("--private", action="store_true", help="with --push-to-hub: create the repo as private")
     for item in fields(TrainConfig):
         flag = "--" + item.name.replace("_", "-")
         help_text = f"{item.metadata['help']} (default: {item.default})"
@@ -78,7 +83,7 @@ def _exp(value: float) -> float:
 def main(argv: list[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
-    explicit = {name: value for name, value in vars(args).items() if value is not None and name not in ("out", "preset")}
+    explicit = {name: value for name, value in vars(args).items() if value is not None and name not in CLI_ONLY}
     if args.preset is None and "corpus" not in explicit and "text_file" in explicit:
         explicit["corpus"] = None
     if args.preset is None and explicit.get("corpus") in PRESETS:
@@ -100,6 +105,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write("\n")
         parser.exit(1, f"error: {error}\n")
     print(f"saved {args.out}", flush=True)
+    if args.push_to_hub:
+        from lm.push import push
+
+        try:
+            url = push(args.out, args.push_to_hub, private=args.private)
+        except Exception as error:  # authentication, permissions, network: the checkpoint stays saved
+            parser.exit(1, f"error: publishing to {args.push_to_hub} failed ({type(error).__name__}: {error}); "
+                           f"the checkpoint is saved in {args.out}; retry with python -m lm.push {args.out} {args.push_to_hub}\n")
+        print(f"published {args.out} -> {url}", flush=True)
 
 
 if __name__ == "__main__":

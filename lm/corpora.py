@@ -88,7 +88,7 @@ def number_words(number: int) -> str:
     return " ".join(words)
 
 
-def _human_numbers(text_file: str | None, level: str | None) -> Corpus:
+def _human_numbers(text_file: str | None, level: str | None, revision: str | None = None) -> Corpus:
     import datasets
 
     table = datasets.Dataset.from_dict({"number": list(range(1, 10_000))})
@@ -149,7 +149,7 @@ def _local_text(text_file: str, level: str, name: str) -> Corpus:
     return Corpus(name, level, splits, level == "word", 1, str(path))
 
 
-def _tiny_shakespeare(text_file: str | None, level: str | None) -> Corpus:
+def _tiny_shakespeare(text_file: str | None, level: str | None, revision: str | None = None) -> Corpus:
     level = level or "char"
     source = text_file or TINY_SHAKESPEARE_URL
     try:
@@ -165,23 +165,24 @@ def _tiny_shakespeare(text_file: str | None, level: str | None) -> Corpus:
 # ----- Hub corpora -----------------------------------------------------------
 
 
-def _hub_dataset(name: str, text_file: str | None, hub_id: str, config: str | None = None):
-    """``datasets.load_dataset`` on the Hub id, or on a local folder holding
-    the same files (parquet or text) when ``text_file`` is given."""
+def _hub_dataset(name: str, text_file: str | None, revision: str | None, hub_id: str, config: str | None = None):
+    """``datasets.load_dataset`` on the Hub id at ``revision`` (a branch, tag
+    or commit; default the dataset's main branch), or on a local folder
+    holding the same files (parquet or text) when ``text_file`` is given."""
     import datasets
 
     try:
         if text_file:
             return datasets.load_dataset(text_file)
-        return datasets.load_dataset(hub_id, config)
+        return datasets.load_dataset(hub_id, config, revision=revision)
     except Exception as error:
         raise _unavailable(name, hub_id, error) from error
 
 
-def _cnn_dailymail(text_file: str | None, level: str | None) -> Corpus:
+def _cnn_dailymail(text_file: str | None, level: str | None, revision: str | None = None) -> Corpus:
     import numpy
 
-    table = _hub_dataset("cnn-dailymail", text_file, *CNN_DAILYMAIL)
+    table = _hub_dataset("cnn-dailymail", text_file, revision, *CNN_DAILYMAIL)
     train = table["train"]
     chosen = numpy.random.default_rng(CNN_DAILYMAIL_SEED).choice(len(train), size=CNN_DAILYMAIL_TRAIN_ROWS, replace=False)
     # The reference filters by index, which keeps the dataset's own order.
@@ -193,8 +194,8 @@ def _cnn_dailymail(text_file: str | None, level: str | None) -> Corpus:
     return Corpus("cnn-dailymail", level or "word", splits, True, 3, text_file or CNN_DAILYMAIL[0])
 
 
-def _imdb(text_file: str | None, level: str | None) -> Corpus:
-    table = _hub_dataset("imdb", text_file, IMDB)
+def _imdb(text_file: str | None, level: str | None, revision: str | None = None) -> Corpus:
+    table = _hub_dataset("imdb", text_file, revision, IMDB)
     held_out = table["train"].train_test_split(test_size=IMDB_VALID_FRACTION, seed=0)
     splits = {
         "train": held_out["train"]["text"],
@@ -204,8 +205,8 @@ def _imdb(text_file: str | None, level: str | None) -> Corpus:
     return Corpus("imdb", level or "word", splits, True, 5, text_file or IMDB)
 
 
-def _harry_potter(text_file: str | None, level: str | None) -> Corpus:
-    table = _hub_dataset("harry-potter", text_file, HARRY_POTTER)
+def _harry_potter(text_file: str | None, level: str | None, revision: str | None = None) -> Corpus:
+    table = _hub_dataset("harry-potter", text_file, revision, HARRY_POTTER)
     splits = {
         split: [line for line in table[hub_split]["text"] if line.strip()]
         for split, hub_split in (("train", "train"), ("valid", "validation"), ("test", "test"))
@@ -221,7 +222,7 @@ def _unavailable(name: str, source: str, error: Exception) -> CorpusUnavailable:
     )
 
 
-CORPORA: dict[str, Callable[[str | None, str | None], Corpus]] = {
+CORPORA: dict[str, Callable[[str | None, str | None, str | None], Corpus]] = {
     "human-numbers": _human_numbers,
     "tiny-shakespeare": _tiny_shakespeare,
     "cnn-dailymail": _cnn_dailymail,
@@ -230,9 +231,11 @@ CORPORA: dict[str, Callable[[str | None, str | None], Corpus]] = {
 }
 
 
-def load_corpus(name: str | None = None, text_file: str | None = None, level: str | None = None) -> Corpus:
-    """A named corpus (optionally read from a local copy), or, with no name,
-    the local text file or folder ``text_file`` at ``level`` (default word)."""
+def load_corpus(name: str | None = None, text_file: str | None = None, level: str | None = None,
+                revision: str | None = None) -> Corpus:
+    """A named corpus (optionally read from a local copy; from the Hub at
+    ``revision`` when given), or, with no name, the local text file or folder
+    ``text_file`` at ``level`` (default word)."""
     if level is not None and level not in ("word", "char"):
         raise ValueError(f"level must be 'word' or 'char', got {level!r}")
     if name is None:
@@ -241,4 +244,4 @@ def load_corpus(name: str | None = None, text_file: str | None = None, level: st
         return _local_text(text_file, level or "word", Path(text_file).stem)
     if name not in CORPORA:
         raise ValueError(f"unknown corpus {name!r}; known corpora are {sorted(CORPORA)}")
-    return CORPORA[name](text_file, level)
+    return CORPORA[name](text_file, level, revision)

@@ -1,13 +1,18 @@
-"""The ``README.md`` model card of a checkpoint folder, built from its metrics."""
+"""The ``README.md`` model card of a checkpoint folder, built from its
+metrics, and the loss curve it shows (an SVG drawn from the epoch history)."""
 
 from __future__ import annotations
 
 from lm.corpora import HUB_DATASET_IDS as HUB_DATASETS
 
 
-def model_card(metrics: dict, samples: dict[float, str] | None = None) -> str:
-    """Markdown with Hub YAML metadata, the command, metrics, the loss curve
-    per epoch and, when given, samples by temperature."""
+LOSS_CURVE_FILE = "loss_curve.svg"
+
+
+def model_card(metrics: dict, samples: dict[float, str] | None = None, curve: bool = False) -> str:
+    """Markdown with Hub YAML metadata, the command, metrics, the loss per
+    epoch (with ``curve``, also as the picture ``loss_curve.svg``) and, when
+    given, samples by temperature."""
     corpus = metrics.get("corpus", "text")
     valid, test = metrics.get("valid", {}), metrics.get("test", {})
     config = metrics.get("config", {})
@@ -47,7 +52,10 @@ def model_card(metrics: dict, samples: dict[float, str] | None = None) -> str:
                 f"| {split} | {figures['loss']:.4f} | {figures['perplexity']:.3f} | {figures['accuracy']:.4f} "
                 f"| {figures['bits_per_token']:.4f} | {figures['tokens']:,} |"
             )
-    lines += ["", "## Loss per epoch", "", "| epoch | train loss | valid loss |", "|---|---|---|"]
+    lines += ["", "## Loss per epoch", ""]
+    if curve:
+        lines += [f"![train and valid loss per epoch]({LOSS_CURVE_FILE})", ""]
+    lines += ["| epoch | train loss | valid loss |", "|---|---|---|"]
     lines += [f"| {row['epoch']} | {row['train_loss']:.4f} | {row['valid_loss']:.4f} |" for row in metrics.get("history", [])]
     if samples:
         lines += ["", "## Samples", ""]
@@ -55,3 +63,34 @@ def model_card(metrics: dict, samples: dict[float, str] | None = None) -> str:
             lines += [f"**temperature {temperature:g}**", "", "```", text, "```", ""]
     lines += ["", "Load it with `lm.load(FOLDER_OR_REPO_ID)`; files are safetensors and JSON only.", ""]
     return "\n".join(lines)
+
+
+def loss_curve_svg(history: list[dict], width: int = 480, height: int = 240) -> str:
+    """Train and valid loss per epoch as a small line chart."""
+    margin = 40
+    series = {"train": ("#1f77b4", [row["train_loss"] for row in history]),
+              "valid": ("#ff7f0e", [row["valid_loss"] for row in history])}
+    values = [value for _, points in series.values() for value in points] or [0.0, 1.0]
+    low, high = min(values), max(values)
+    high = high if high > low else low + 1.0
+    epochs = max(len(history), 2)
+
+    def x(index: int) -> float:
+        return margin + (width - 2 * margin) * index / (epochs - 1)
+
+    def y(value: float) -> float:
+        return height - margin - (height - 2 * margin) * (value - low) / (high - low)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+             f'<rect width="{width}" height="{height}" fill="white"/>',
+             f'<line x1="{margin}" y1="{height - margin}" x2="{width - margin}" y2="{height - margin}" stroke="#888"/>',
+             f'<line x1="{margin}" y1="{margin}" x2="{margin}" y2="{height - margin}" stroke="#888"/>',
+             f'<text x="{width / 2}" y="{height - 8}" text-anchor="middle">epoch (1–{len(history)})</text>',
+             f'<text x="4" y="{margin - 8}">loss {high:.3f}</text>',
+             f'<text x="4" y="{height - margin + 14}">{low:.3f}</text>']
+    for index, (name, (colour, points)) in enumerate(series.items()):
+        path = " ".join(f"{x(i):.1f},{y(value):.1f}" for i, value in enumerate(points))
+        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
+        parts.append(f'<text x="{width - margin - 50}" y="{margin + 14 * index}" fill="{colour}">{name}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"

@@ -44,6 +44,7 @@ class TrainConfig:
 
     corpus: str | None = _option("human-numbers", "named corpus; omit (with --text-file) to train on your own text")
     text_file: str | None = _option(None, "local text file, or folder with train.txt/valid.txt/test.txt, or a local copy of the corpus")
+    dataset_revision: str | None = _option(None, "Hub dataset revision (branch, tag or commit) to pin a Hub corpus to")
     level: str | None = _option(None, "tokenization: 'char' or 'word' (default: the corpus's own)", choices=("char", "word"))
     min_freq: int | None = _option(None, "keep words seen at least this often in train (default: the corpus's own)")
     max_vocab: int | None = _option(None, "cap the vocabulary at this many tokens, specials included")
@@ -162,7 +163,7 @@ class Prepared:
 
 
 def prepare(config: TrainConfig) -> Prepared:
-    corpus = load_corpus(config.corpus, config.text_file, config.level)
+    corpus = load_corpus(config.corpus, config.text_file, config.level, config.dataset_revision)
     min_freq = config.min_freq if config.min_freq is not None else corpus.min_freq
     tokenizer = Tokenizer.build(corpus.splits["train"], corpus.level, min_freq, config.max_vocab)
     ids = {

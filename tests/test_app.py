@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import socket
@@ -15,7 +16,8 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from conftest import REPO
+from conftest import CHECKPOINTS, REPO
+from hub_standin import StandInHub
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -29,10 +31,25 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def hub():
+    """A stand-in Hub holding the shipped Human Numbers model as ``class/numbers``."""
+    server = StandInHub().start()
+    server.publish("class/numbers", CHECKPOINTS / "human-numbers")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def server(hub, tmp_path_factory):
     port = free_port()
+    folder = tmp_path_factory.mktemp("studio")
+    (folder / "models.json").write_text(json.dumps({"models": [
+        {"name": "Numbers from the Hub", "repo": "class/numbers", "corpus": "human-numbers"},
+        {"name": "Missing from the Hub", "repo": "class/missing"},
+    ]}))
     environment = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-                   "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+                   "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "0", "HF_ENDPOINT": hub.endpoint,
+                   "HF_HOME": str(folder / "hf-home"), "LM_HUB_MODELS": str(folder / "models.json")}
     process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=environment,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
@@ -94,6 +111,18 @@ def test_bad_input_comes_back_as_a_clear_error(client, arguments, message):
     assert len(client.predict(**{**request, **dict(model="tiny-shakespeare", temperatures=[1.0], max_new_tokens=5, top_p=None)})) == 1
 
 
+def test_hub_models_download_on_first_use_and_failures_are_clear(client, hub):
+    texts = client.predict(model="Numbers from the Hub", prompt="one . two .", temperatures=[0.0], max_new_tokens=6,
+                           seed=0, top_k=None, top_p=None, api_name="/generate")
+    assert texts[0].startswith("one. two. three")
+    assert any(request.startswith("GET /class/numbers/resolve/") for request in hub.requests)
+    with pytest.raises(Exception) as caught:
+        client.predict(model="Missing from the Hub", prompt="", temperatures=[1.0], max_new_tokens=5, seed=0,
+                       top_k=None, top_p=None, api_name="/generate")
+    assert "'class/missing' was not found" in str(caught.value) and "Traceback" not in str(caught.value)
+    assert client.predict(model="tiny-shakespeare", text="To be", api_name="/score")["perplexity"] > 1
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
 def test_the_page_shows_one_labelled_column_per_temperature(server, tmp_path):
     from playwright.sync_api import sync_playwright
@@ -103,6 +132,7 @@ def test_the_page_shows_one_labelled_column_per_temperature(server, tmp_path):
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         page.goto(server)
         page.get_by_label("Model").first.click()
+        assert page.get_by_role("option", name="Numbers from the Hub · Hub, downloads on first use").is_visible()
         page.get_by_role("option", name="tiny-shakespeare").click()
         prompt = page.get_by_label("Prompt")
         prompt.fill("JULIET:\n")

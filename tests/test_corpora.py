@@ -76,3 +76,13 @@ def test_unreachable_corpus_names_the_dataset_and_the_local_alternative(tmp_path
 def test_unknown_corpus_lists_the_known_ones():
     with pytest.raises(ValueError, match="known corpora are"):
         load_corpus("wikipedia")
+
+
+def test_an_offline_hub_corpus_names_the_dataset_and_the_local_alternative(monkeypatch):
+    import datasets
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    with pytest.raises(CorpusUnavailable, match=r"KaungHtetCho/Harry_Potter_LSTM.*--corpus harry-potter --text-file PATH"):
+        load_corpus("harry-potter", revision="main")

@@ -1,0 +1,75 @@
+"""Publish a checkpoint folder to the Hugging Face Hub with a generated model
+card (metadata, command, metrics, loss curve, samples at three temperatures).
+
+    python -m lm.push DIR user/repo [--private]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from lm.checkpoints import CARD_FILE, CheckpointError, load_folder, read_metrics
+from lm.hub import CHECKPOINT_FILES
+from lm.model_card import LOSS_CURVE_FILE, loss_curve_svg, model_card
+from lm.sampling import generate
+
+SAMPLE_TEMPERATURES = (0.5, 0.8, 1.0)
+SAMPLE_TOKENS = 120
+
+
+def stage(folder: str | Path, into: str | Path, seed: int = 0) -> Path:
+    """Copy the checkpoint's files into ``into`` with a fresh model card and
+    loss curve; the checkpoint is loaded strictly first, so only a valid
+    folder is ever published."""
+    folder, into = Path(folder), Path(into)
+    model, tokenizer = load_folder(folder)
+    metrics = read_metrics(folder)
+    texts = generate(model, tokenizer, "", list(SAMPLE_TEMPERATURES), SAMPLE_TOKENS, seed).texts
+    into.mkdir(parents=True, exist_ok=True)
+    for name in CHECKPOINT_FILES:
+        if name != CARD_FILE and (folder / name).is_file():
+            shutil.copyfile(folder / name, into / name)
+    history = metrics.get("history", [])
+    if history:
+        (into / LOSS_CURVE_FILE).write_text(loss_curve_svg(history), encoding="utf-8")
+    card = model_card(metrics, dict(zip(SAMPLE_TEMPERATURES, texts)), curve=bool(history))
+    (into / CARD_FILE).write_text(card, encoding="utf-8")
+    return into
+
+
+def push(folder: str | Path, repo_id: str, private: bool = False, token: str | None = None,
+         endpoint: str | None = None) -> str:
+    """Create (or reuse) ``repo_id`` and commit the staged checkpoint to it;
+    returns the commit's URL."""
+    from huggingface_hub import HfApi
+
+    api = HfApi(endpoint=endpoint, token=token)
+    with tempfile.TemporaryDirectory(prefix="lm-push-") as staging:
+        stage(folder, staging)
+        api.create_repo(repo_id, private=private, exist_ok=True)
+        commit = api.upload_folder(repo_id=repo_id, folder_path=staging,
+                                   commit_message=f"Upload LSTM checkpoint {Path(folder).name}")
+    return str(commit)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Publish a checkpoint folder to the Hugging Face Hub.")
+    parser.add_argument("folder", help="checkpoint folder (config.json, model.safetensors, vocab.json, metrics.json)")
+    parser.add_argument("repo_id", help="user/repo on the Hub")
+    parser.add_argument("--private", action="store_true", help="create the repo as private")
+    args = parser.parse_args(argv)
+    try:
+        url = push(args.folder, args.repo_id, args.private)
+    except (CheckpointError, OSError) as error:
+        parser.exit(1, f"error: {error}\n")
+    except Exception as error:  # the Hub's own errors: authentication, permissions, network
+        parser.exit(1, f"error: publishing to {args.repo_id} failed: {type(error).__name__}: {error}\n")
+    print(f"published {args.folder} -> {url}", file=sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
