@@ -11,13 +11,26 @@ from __future__ import annotations
 import argparse
 import math
 import shlex
+import signal
 import sys
+import threading
 from dataclasses import fields
 
-from lm.training import PRESETS, TrainConfig, TrainEvent, config_from, train
+from lm.training import (
+    PRESETS,
+    TrainConfig,
+    TrainEvent,
+    TrainingDiverged,
+    TrainingInterrupted,
+    config_from,
+    resume_config,
+    train,
+)
+
+INTERRUPTED_EXIT = 130
 
 
-CLI_ONLY = ("out", "preset", "push_to_hub", "private")
+CLI_ONLY = ("out", "preset", "push_to_hub", "private", "resume")
 
 
 def _flag_type(annotation: str):
@@ -31,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--preset", choices=sorted(PRESETS), help="settings of a reference system")
     parser.add_argument("--push-to-hub", metavar="USER/REPO", help="publish the checkpoint to this Hub repo when done")
     parser.add_argument("--private", action="store_true", help="with --push-to-hub: create the repo as private")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run that Ctrl-C or SIGTERM interrupted in --out, with its settings")
     for item in fields(TrainConfig):
         flag = "--" + item.name.replace("_", "-")
         help_text = f"{item.metadata['help']} (default: {item.default})"
@@ -89,19 +104,37 @@ def main(argv: list[str] | None = None) -> None:
     if args.preset is None and explicit.get("corpus") in PRESETS:
         args.preset = explicit["corpus"]
     try:
-        config = config_from(args.preset, **explicit)
+        if args.resume:
+            if explicit or args.preset:
+                parser.error("--resume takes only --out (and --push-to-hub): the run continues with its own settings")
+            config, command = resume_config(args.out)
+        else:
+            config = config_from(args.preset, **explicit)
+            command = shlex.join(["python", "train.py", *(sys.argv[1:] if argv is None else argv)])
     except ValueError as error:
         parser.error(str(error))
     import datasets
 
     datasets.disable_progress_bars()
-    command = shlex.join(["python", "train.py", *(sys.argv[1:] if argv is None else argv)])
-    print(f"training {config.corpus or config.text_file} -> {args.out} (preset {args.preset or 'none'})", flush=True)
+    pause = threading.Event()
+
+    def on_signal(number, frame) -> None:
+        pause.set()
+        signal.signal(number, signal.SIG_DFL)  # a second signal ends the process at once
+        sys.stderr.write(f"\n{signal.Signals(number).name}: saving a resumable state after this step…\n")
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, on_signal)
+    action = "resuming" if args.resume else "training"
+    print(f"{action} {config.corpus or config.text_file} -> {args.out} (preset {args.preset or 'none'})", flush=True)
     from lm.corpora import CorpusUnavailable
 
     try:
-        train(config, args.out, ConsoleReport(), command)
-    except (ValueError, CorpusUnavailable, OSError) as error:
+        train(config, args.out, ConsoleReport(), command, should_pause=pause.is_set, resume=args.resume)
+    except TrainingInterrupted as interrupted:
+        sys.stderr.write("\n")
+        parser.exit(INTERRUPTED_EXIT, f"{interrupted}\nresume with: python train.py --resume --out {shlex.quote(args.out)}\n")
+    except (ValueError, CorpusUnavailable, OSError, TrainingDiverged) as error:
         sys.stderr.write("\n")
         parser.exit(1, f"error: {error}\n")
     print(f"saved {args.out}", flush=True)

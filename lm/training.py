@@ -19,7 +19,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from lm.checkpoints import save
+from lm import training_state
+from lm.checkpoints import load_folder, save
 from lm.corpora import CORPORA, Corpus, load_corpus
 from lm.data import batchify, window_count, windows
 from lm.evaluate import DEFAULT_EVAL_BPTT, evaluate
@@ -173,6 +174,40 @@ def prepare(config: TrainConfig) -> Prepared:
     return Prepared(corpus, tokenizer, ids)
 
 
+class TrainingDiverged(ValueError):
+    """The loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+class TrainingInterrupted(RuntimeError):
+    """The run was paused on request and saved a resumable state."""
+
+
+def check_writable(out: str | Path, needed_bytes: int = 0) -> None:
+    """Fail now, not hours from now, when ``out`` cannot hold the checkpoint."""
+    import shutil
+    import tempfile
+
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        raise OSError(f"cannot write checkpoints to {out} ({error.strerror or error}); choose another --out") from error
+    free = shutil.disk_usage(out).free
+    if free < needed_bytes:
+        raise OSError(f"{out} has {free / 1e6:,.0f} MB free; this run needs about {needed_bytes / 1e6:,.0f} MB "
+                      "for its checkpoints")
+
+
+def resume_config(out: str | Path) -> tuple[TrainConfig, str]:
+    """The config and command of the interrupted run saved in ``out``."""
+    if not training_state.exists(out):
+        raise ValueError(f"{out} holds no interrupted run to resume ({training_state.STATE_JSON} is missing)")
+    snapshot = training_state.load_snapshot(out)
+    return TrainConfig(**snapshot.config), snapshot.command
+
+
 def train(
     config: TrainConfig,
     out: str | Path,
@@ -181,12 +216,20 @@ def train(
     prepared: Prepared | None = None,
     should_stop: Callable[[], bool] | None = None,
     sample_prompt: str | None = None,
+    should_pause: Callable[[], bool] | None = None,
+    resume: bool = False,
 ) -> dict:
     """Train, save the best-valid checkpoint in ``out`` and return its metrics.
-    With ``sample_prompt``, each epoch event carries a sample from the model."""
-    started = time.perf_counter()
+
+    ``should_stop`` ends the run early but normally (validate, save, test);
+    ``should_pause`` saves a resumable state in ``out`` and raises
+    ``TrainingInterrupted``; ``resume`` continues such a state exactly. With
+    ``sample_prompt``, each epoch event carries a sample from the model. A
+    NaN or infinite loss raises ``TrainingDiverged`` before anything is saved."""
     report = callback or (lambda event: None)
     should_stop = should_stop or (lambda: False)
+    should_pause = should_pause or (lambda: False)
+    check_writable(out)
     seed_everything(config.seed)
     device = pick_device(config.device)
     prepared = prepared or prepare(config)
@@ -196,8 +239,24 @@ def train(
     total_steps = steps_per_epoch * config.epochs
     budget = config.max_minutes * 60 if config.max_minutes else None
     model = LSTMLanguageModel(**config.model_kwargs(len(tokenizer))).to(device)
+    check_writable(out, needed_bytes=4 * 4 * model.parameter_count())  # best weights + resumable state
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=0)
+    run = {"epoch": 1, "position": 0, "step": 0, "tokens_seen": 0, "epoch_loss": 0.0, "epoch_tokens": 0,
+           "elapsed": 0.0, "best_loss": math.inf, "best_epoch": 0, "best_valid": None, "history": []}
+    carried, best_state = None, None
+    if resume:
+        snapshot = training_state.load_snapshot(out)
+        model.load_state_dict(snapshot.model)
+        optimizer.load_state_dict(snapshot.optimizer)
+        plateau.load_state_dict(snapshot.scheduler)
+        run = snapshot.progress
+        carried = tuple(tensor.to(device) for tensor in snapshot.carried_state) if snapshot.carried_state else None
+        if run["best_epoch"]:
+            best_state = copy.deepcopy(load_folder(Path(out))[0].to(device).state_dict())
+        training_state.restore_rng(snapshot.rng, device)
+        command = command or snapshot.command
+    started = time.perf_counter() - run["elapsed"]
 
     def progress(step: int) -> float:
         by_steps = step / total_steps
@@ -220,63 +279,82 @@ def train(
             figures["bits_per_char"] = figures["bits_per_token"]
         return figures
 
-    history: list[dict] = []
-    best_loss, best_state, best_epoch = math.inf, None, 0
-    step, tokens_seen, out_of_time = 0, 0, False
-    for epoch in range(1, config.epochs + 1):
+    def pause(position: int, state) -> None:
+        run["position"], run["elapsed"] = position, time.perf_counter() - started
+        training_state.save_snapshot(out, training_state.Snapshot(
+            asdict(config), command or "", run, model.state_dict(), optimizer.state_dict(), plateau.state_dict(),
+            state, training_state.rng_states(device)))
+        raise TrainingInterrupted(f"paused at epoch {run['epoch']}, step {run['step']}; the state is saved in {out}")
+
+    history = run["history"]
+    out_of_time = False
+    for epoch in range(run["epoch"], config.epochs + 1):
         model.train()
-        state = None
-        epoch_loss, epoch_tokens = 0.0, 0
+        run["epoch"] = epoch
+        state, carried = carried, None
         epoch_started = time.perf_counter()
-        for _, inputs, targets in windows(rows, config.bptt):
-            set_learning_rate(step)
+        for position, inputs, targets in windows(rows, config.bptt, start=run["position"]):
+            set_learning_rate(run["step"])
             if state is not None:
                 state = tuple(tensor.detach() for tensor in state)
             logits, state = model(inputs, state)  # (B, T, V)
             loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
+            loss_value = loss.item()
+            if not math.isfinite(loss_value):
+                raise TrainingDiverged(
+                    f"the training loss became {loss_value} at epoch {epoch}, step {run['step'] + 1}; stopped. "
+                    f"The last good checkpoint in {out} is kept. Try a lower --learning-rate (now "
+                    f"{config.learning_rate:g}) or --clip (now {config.clip:g})")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
             optimizer.step()
-            step += 1
-            tokens_seen += targets.numel()
-            epoch_loss += loss.item() * targets.numel()
-            epoch_tokens += targets.numel()
-            if step % 10 == 0:
+            run["step"] += 1
+            run["tokens_seen"] += targets.numel()
+            run["epoch_loss"] += loss_value * targets.numel()
+            run["epoch_tokens"] += targets.numel()
+            if run["step"] % 10 == 0:
                 elapsed = time.perf_counter() - epoch_started
-                report(TrainEvent("step", epoch, step, progress(step), time.perf_counter() - started,
-                                  epoch_tokens / max(elapsed, 1e-9), train_loss=loss.item(),
+                report(TrainEvent("step", epoch, run["step"], progress(run["step"]), time.perf_counter() - started,
+                                  run["epoch_tokens"] / max(elapsed, 1e-9), train_loss=loss_value,
                                   learning_rate=optimizer.param_groups[0]["lr"]))
+            if should_pause():
+                pause(position + config.bptt, state)
             if (budget and time.perf_counter() - started >= budget) or should_stop():
                 out_of_time = True
                 break
         valid = score("valid")
         if config.schedule == "plateau":
             plateau.step(valid["loss"])
-        improved = valid["loss"] < best_loss
+        improved = valid["loss"] < run["best_loss"]
         if improved:
-            best_loss, best_epoch, best_valid = valid["loss"], epoch, valid
+            run["best_loss"], run["best_epoch"], run["best_valid"] = valid["loss"], epoch, valid
             best_state = copy.deepcopy(model.state_dict())
             save(out, model, tokenizer)
         record = {
             "epoch": epoch,
-            "train_loss": epoch_loss / max(epoch_tokens, 1),
+            "train_loss": run["epoch_loss"] / max(run["epoch_tokens"], 1),
             "valid_loss": valid["loss"],
             "valid_accuracy": valid["accuracy"],
             "learning_rate": optimizer.param_groups[0]["lr"],
             "elapsed": time.perf_counter() - started,
         }
         history.append(record)
+        tokens_per_second = run["epoch_tokens"] / max(time.perf_counter() - epoch_started, 1e-9)
+        run["position"], run["epoch_loss"], run["epoch_tokens"] = 0, 0.0, 0
         sample = None
         if sample_prompt is not None:
             sample = generate(model, tokenizer, sample_prompt, [0.8], max_new_tokens=SAMPLE_TOKENS, seed=epoch).texts[0]
-        report(TrainEvent("epoch", epoch, step, progress(step), record["elapsed"],
-                          epoch_tokens / max(time.perf_counter() - epoch_started, 1e-9),
+        report(TrainEvent("epoch", epoch, run["step"], progress(run["step"]), record["elapsed"],
+                          tokens_per_second,
                           train_loss=record["train_loss"], valid_loss=valid["loss"],
                           learning_rate=record["learning_rate"], improved=improved, metrics=valid,
                           sample=sample))
         if out_of_time:
             break
+        if should_pause() and epoch < config.epochs:
+            run["epoch"] = epoch + 1
+            pause(0, None)
     model.load_state_dict(best_state)
     metrics = {
         "corpus": prepared.corpus.name,
@@ -287,13 +365,13 @@ def train(
         "split_tokens": {split: int(ids.numel()) for split, ids in prepared.ids.items()},
         "split_characters": prepared.corpus.sizes(),
         "epochs": len(history),
-        "best_epoch": best_epoch,
-        "steps": step,
-        "tokens_seen": tokens_seen,
+        "best_epoch": run["best_epoch"],
+        "steps": run["step"],
+        "tokens_seen": run["tokens_seen"],
         "stopped_early": out_of_time,
         "wall_seconds": round(time.perf_counter() - started, 1),
         "train_loss": history[-1]["train_loss"],
-        "valid": best_valid,
+        "valid": run["best_valid"],
         "test": score("test"),
         "evaluation": {"batch_size": config.eval_batch_size, "bptt": DEFAULT_EVAL_BPTT},
         "history": history,
@@ -302,6 +380,7 @@ def train(
         "device": str(device),
     }
     save(out, model, tokenizer, metrics, model_card(metrics))
-    report(TrainEvent("done", len(history), step, 1.0, metrics["wall_seconds"], 0.0,
+    training_state.remove(out)
+    report(TrainEvent("done", len(history), run["step"], 1.0, metrics["wall_seconds"], 0.0,
                       valid_loss=metrics["valid"]["loss"], metrics=metrics))
     return metrics

@@ -1,0 +1,107 @@
+"""The resumable state of an interrupted training run, as safetensors + JSON.
+
+``resume.safetensors`` holds every tensor (current weights, optimiser moments,
+the LSTM state carried between windows, the random-number generator states)
+and ``resume.json`` everything else (the config, where in the data the run
+stopped, counters, history, the scheduler's state). Nothing is pickled; both
+files are written atomically, the tensors first, so a crash mid-save leaves
+the previous pair usable or, between the two writes, a mismatch that is
+detected.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file
+from safetensors.torch import save as serialize
+
+from lm.files import read_json, write_atomic, write_json
+
+STATE_TENSORS = "resume.safetensors"
+STATE_JSON = "resume.json"
+
+
+@dataclass
+class Snapshot:
+    """Everything needed to continue a run exactly where it stopped."""
+
+    config: dict
+    command: str
+    progress: dict  # epoch, position, step, tokens_seen, epoch_loss, epoch_tokens, elapsed, best_*, history
+    model: dict[str, torch.Tensor]
+    optimizer: dict
+    scheduler: dict
+    carried_state: tuple[torch.Tensor, torch.Tensor] | None
+    rng: dict[str, torch.Tensor]
+
+
+def exists(folder: str | Path) -> bool:
+    return (Path(folder) / STATE_JSON).is_file() and (Path(folder) / STATE_TENSORS).is_file()
+
+
+def save_snapshot(folder: str | Path, snapshot: Snapshot) -> None:
+    folder = Path(folder)
+    tensors = {f"model.{name}": tensor.detach().cpu().contiguous() for name, tensor in snapshot.model.items()}
+    optimizer_state = {}
+    for index, values in snapshot.optimizer["state"].items():
+        for key, value in values.items():
+            tensors[f"optimizer.{index}.{key}"] = torch.as_tensor(value).detach().cpu().contiguous()
+        optimizer_state[str(index)] = sorted(values)
+    if snapshot.carried_state is not None:
+        tensors["carried.hidden"], tensors["carried.cell"] = (t.detach().cpu().contiguous() for t in snapshot.carried_state)
+    for name, value in snapshot.rng.items():
+        tensors[f"rng.{name}"] = value.cpu().contiguous()
+    identity = secrets.token_hex(8)  # pairs the two files: a crash between the writes is detected
+    write_atomic(folder / STATE_TENSORS, serialize(tensors, metadata={"snapshot": identity}))
+    write_json(folder / STATE_JSON, {
+        "snapshot": identity,
+        "config": snapshot.config,
+        "command": snapshot.command,
+        "progress": snapshot.progress,
+        "optimizer_param_groups": snapshot.optimizer["param_groups"],
+        "optimizer_state_keys": optimizer_state,
+        "scheduler": snapshot.scheduler,
+    })
+
+
+def load_snapshot(folder: str | Path) -> Snapshot:
+    folder = Path(folder)
+    meta = read_json(folder / STATE_JSON)
+    with safe_open(folder / STATE_TENSORS, "pt") as file:
+        identity = (file.metadata() or {}).get("snapshot")
+    if identity != meta.get("snapshot"):
+        raise ValueError(f"{folder / STATE_JSON} and {folder / STATE_TENSORS} are from different saves; "
+                         "the run cannot be resumed exactly")
+    tensors = load_file(folder / STATE_TENSORS)
+    model = {name[len("model."):]: tensor for name, tensor in tensors.items() if name.startswith("model.")}
+    state = {
+        int(index): {key: tensors[f"optimizer.{index}.{key}"] for key in keys}
+        for index, keys in meta["optimizer_state_keys"].items()
+    }
+    carried = (tensors["carried.hidden"], tensors["carried.cell"]) if "carried.hidden" in tensors else None
+    rng = {name[len("rng."):]: tensor for name, tensor in tensors.items() if name.startswith("rng.")}
+    return Snapshot(meta["config"], meta["command"], meta["progress"], model,
+                    {"state": state, "param_groups": meta["optimizer_param_groups"]}, meta["scheduler"], carried, rng)
+
+
+def remove(folder: str | Path) -> None:
+    for name in (STATE_JSON, STATE_TENSORS):
+        (Path(folder) / name).unlink(missing_ok=True)
+
+
+def rng_states(device: torch.device) -> dict[str, torch.Tensor]:
+    states = {"cpu": torch.get_rng_state()}
+    if device.type == "cuda":
+        states["cuda"] = torch.cuda.get_rng_state(device)
+    return states
+
+
+def restore_rng(states: dict[str, torch.Tensor], device: torch.device) -> None:
+    torch.set_rng_state(states["cpu"])
+    if device.type == "cuda" and "cuda" in states:
+        torch.cuda.set_rng_state(states["cuda"], device)
