@@ -11,6 +11,7 @@ import random
 import re
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import gradio as gr
@@ -21,7 +22,7 @@ from lm.catalog import Catalog
 from lm.corpora import local_tiny_shakespeare
 from lm.hub import read_model_list
 from lm.jobs import Trainer, TrainerBusy
-from lm.sampling import encode_prompt, generate, next_token_distribution, score, stream
+from lm.sampling import encode_prompt, generate_progressively, next_token_distribution, score, stream
 from lm.training import config_from
 
 ROOT = Path(__file__).resolve().parent
@@ -29,7 +30,10 @@ HUB_MODELS = read_model_list(os.environ.get("LM_HUB_MODELS") or ROOT / "models.j
 CATALOG = Catalog(ROOT / "checkpoints", preferred=("tiny-shakespeare", "human-numbers"), hub_models=HUB_MODELS)
 TRAINER = Trainer()
 MAX_COLUMNS = 6
-GENERATION_SECONDS = 60  # hard cap per request; what was drawn so far is returned
+# Capacity, set for a classroom server; the environment may change them.
+GENERATION_SECONDS = float(os.environ.get("LM_GENERATION_SECONDS", 60))  # hard cap per request; what was drawn is returned
+SAMPLING_CONCURRENCY = int(os.environ.get("LM_SAMPLING_CONCURRENCY", 4))  # generations running at once
+QUEUE_SIZE = int(os.environ.get("LM_QUEUE_SIZE", 64))  # waiting requests beyond this get a clean "queue full"
 STREAM_INTERVAL = 0.08
 DEFAULT_TEMPERATURES = "0.5, 0.8, 1.0, 1.3"
 MAX_UPLOAD_BYTES = 5_000_000
@@ -77,6 +81,16 @@ def sampling_settings(top_k, top_p) -> tuple[int | None, float | None]:
     top_k = int(top_k) if top_k not in (None, 0, "") else None
     top_p = float(top_p) if top_p not in (None, "") and float(top_p) != 1.0 else None
     return top_k, top_p
+
+
+def whole(value, name: str):
+    """Integral floats become ``int``; anything else goes on unchanged for the
+    range check to name (NaN, 2.5, "ten")."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if name == "seed" and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValueError(f"seed must be an integer, got {value!r}")
+    return value
 
 
 def user_error(error: Exception) -> gr.Error:
@@ -141,10 +155,11 @@ def generate_view(name, prompt, mode, temperature, temperatures_text, max_new_to
         top_k, top_p = sampling_settings(top_k, top_p)
         prompt = prompt or ""
         encoded = encode_prompt(entry.tokenizer, prompt)
-        steps = stream(entry.engine(bool(int8)), entry.tokenizer, encoded, temperatures, int(max_new_tokens), int(seed),
+        steps = stream(entry.engine(bool(int8)), entry.tokenizer, encoded, temperatures,
+                       whole(max_new_tokens, "max_new_tokens"), whole(seed, "seed"),
                        top_k, top_p)
         first = next(steps)
-    except ValueError as error:
+    except (ValueError, TypeError) as error:
         raise user_error(error) from error
     labels = [f"T = {t:g}" + (" (greedy)" if t == 0 else "") for t in temperatures]
     spans: list[list[str]] = [[] for _ in temperatures]
@@ -197,7 +212,7 @@ def distribution_view(name, prompt, mode, temperature, temperatures_text, int8=I
         entry = CATALOG.get(name)
         temperatures = [float(temperature)] if mode == "Single sample" else parse_temperatures(temperatures_text)
         tokens, table = next_token_distribution(entry.engine(bool(int8)), entry.tokenizer, prompt or "", temperatures)
-    except ValueError as error:
+    except (ValueError, TypeError) as error:
         raise user_error(error) from error
     return views.distribution_bars(tokens, table)
 
@@ -228,15 +243,24 @@ def api_generate(
     top_k: int | None = None,
     top_p: float | None = None,
     int8: bool = INT8_DEFAULT,
-) -> list[str]:
-    """One sample per temperature (prompt included), reproducible with the seed."""
+) -> Iterator[list[str]]:
+    """One sample per temperature (prompt included), reproducible with the seed.
+    Stops at the time limit with a warning; a cancelled request stops drawing
+    within a fraction of a second."""
     try:
         entry = CATALOG.get(model)
-        result = generate(entry.engine(bool(int8)), entry.tokenizer, prompt or "", parse_temperatures(temperatures),
-                          int(max_new_tokens), int(seed), top_k, top_p)
+        progressive = generate_progressively(
+            entry.engine(bool(int8)), entry.tokenizer, prompt or "", parse_temperatures(temperatures),
+            whole(max_new_tokens, "max_new_tokens"), whole(seed, "seed"), whole(top_k, "top_k"), top_p,
+            max_seconds=GENERATION_SECONDS)
+        samples = next(progressive)
     except (ValueError, TypeError) as error:
         raise user_error(error) from error
-    return result.texts
+    for samples in progressive:  # noqa: B007 - each pass gives a cancel the chance to land
+        yield samples.texts
+    if samples.truncated:
+        gr.Warning(f"stopped at the {GENERATION_SECONDS:g} s limit per request: the samples are cut short")
+    yield samples.texts
 
 
 def api_score(model: str, text: str) -> dict:
@@ -397,9 +421,9 @@ with gr.Blocks(title="LSTM Studio") as demo:
 
     settings = [model, prompt, mode, temperature, temperatures, max_new_tokens, seed, top_k, top_p, int8]
     generation = run.click(generate_view, settings, [output, run_status], api_visibility="private",
-                           concurrency_limit=4, concurrency_id="sampling")
+                           concurrency_limit=SAMPLING_CONCURRENCY, concurrency_id="sampling")
     run.click(distribution_view, [model, prompt, mode, temperature, temperatures, int8], distribution,
-              api_visibility="private", concurrency_limit=4, concurrency_id="sampling")
+              api_visibility="private", concurrency_limit=SAMPLING_CONCURRENCY, concurrency_id="sampling")
     stop.click(None, None, None, cancels=[generation])
     new_seed.click(lambda: random.randint(0, 2**31 - 1), None, seed, api_visibility="private", queue=False)
     examples.click(lambda sample: sample[0], examples, prompt, api_visibility="private", queue=False)
@@ -407,15 +431,15 @@ with gr.Blocks(title="LSTM Studio") as demo:
     demo.load(on_model_change, model, [facts, examples, card_text, card_curve], api_visibility="private")
     large_type.change(None, large_type, None, js="(on) => { document.body.classList.toggle('lm-large', on); }")
     score_button.click(score_view, [score_models, score_text], score_output, api_visibility="private",
-                       concurrency_limit=4, concurrency_id="sampling")
+                       concurrency_limit=SAMPLING_CONCURRENCY, concurrency_id="sampling")
     training = train_button.click(train_view, [corpus_choice, upload, level, preset, minutes, new_name],
                                   [train_status, train_curve, train_samples, model], api_visibility="private",
                                   concurrency_limit=2)
     stop_train_button.click(stop_training, None, train_status, api_visibility="private", queue=False)
-    gr.api(api_generate, api_name="generate", concurrency_limit=4, concurrency_id="sampling")
-    gr.api(api_score, api_name="score", concurrency_limit=4, concurrency_id="sampling")
+    gr.api(api_generate, api_name="generate", concurrency_limit=SAMPLING_CONCURRENCY, concurrency_id="sampling")
+    gr.api(api_score, api_name="score", concurrency_limit=SAMPLING_CONCURRENCY, concurrency_id="sampling")
 
-demo.queue(max_size=64, api_open=False, default_concurrency_limit=2)
+demo.queue(max_size=QUEUE_SIZE, api_open=False, default_concurrency_limit=2)
 
 if __name__ == "__main__":
     demo.launch(css=CSS, enable_monitoring=False, show_error=True, footer_links=["api"])

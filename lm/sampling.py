@@ -14,6 +14,7 @@ order), so the only difference between columns is the temperature; at
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -68,6 +69,7 @@ class Sample:
 class Samples:
     prompt: Prompt
     samples: list[Sample]
+    truncated: bool = False  # stopped at the time limit before max_new_tokens
 
     @property
     def texts(self) -> list[str]:
@@ -261,9 +263,33 @@ def generate(
     top_k: int | None = None,
     top_p: float | None = None,
     samples_per_temperature: int = 1,
+    max_seconds: float | None = None,
 ) -> Samples:
     """One sample per temperature (times ``samples_per_temperature``); see
-    ``stream`` for the arguments and the shared random numbers."""
+    ``stream`` for the arguments and the shared random numbers. With
+    ``max_seconds``, drawing stops at that time and the result is marked
+    ``truncated``."""
+    *_, samples = generate_progressively(model, tokenizer, prompt, temperatures, max_new_tokens, seed, top_k, top_p,
+                                         samples_per_temperature, max_seconds, interval=None)
+    return samples
+
+
+def generate_progressively(
+    model: LSTMLanguageModel,
+    tokenizer: Tokenizer,
+    prompt: str | Prompt,
+    temperatures: list[float] = (0.5, 0.8, 1.0),
+    max_new_tokens: int = 100,
+    seed: int = 0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    samples_per_temperature: int = 1,
+    max_seconds: float | None = None,
+    interval: float | None = 0.25,
+) -> Iterator[Samples]:
+    """``generate``, yielding the samples drawn so far every ``interval``
+    seconds and the finished ones last, so a caller can give up in between."""
+    started = time.perf_counter()
     temperatures = list(temperatures)
     encoded = _as_prompt(tokenizer, prompt)
     steps = stream(model, tokenizer, encoded, temperatures, max_new_tokens, seed, top_k, top_p, samples_per_temperature,
@@ -271,19 +297,31 @@ def generate(
     rows = len(temperatures) * samples_per_temperature
     drawn: list[list[int]] = [[] for _ in range(rows)]
     ended, unk_masked = [False] * rows, [0] * rows
+    prompt_ids = [] if encoded.fresh_start else encoded.ids
+
+    def collect(truncated: bool) -> Samples:
+        samples = []
+        for row in range(rows):
+            continuation = tokenizer.decode(drawn[row])
+            text = tokenizer.decode(prompt_ids + drawn[row])
+            temperature = temperatures[row // samples_per_temperature]
+            samples.append(Sample(temperature, text, continuation, drawn[row][:], ended[row], unk_masked[row]))
+        return Samples(encoded, samples, truncated)
+
+    last_shown, truncated = started, False
     for step in steps:
         for row, token_id in enumerate(step.token_ids):
             if not ended[row] and token_id != EOS_ID:
                 drawn[row].append(token_id)
         ended, unk_masked = step.ended, step.unk_masked
-    prompt_ids = [] if encoded.fresh_start else encoded.ids
-    samples = []
-    for row in range(rows):
-        continuation = tokenizer.decode(drawn[row])
-        text = tokenizer.decode(prompt_ids + drawn[row])
-        temperature = temperatures[row // samples_per_temperature]
-        samples.append(Sample(temperature, text, continuation, drawn[row], ended[row], unk_masked[row]))
-    return Samples(encoded, samples)
+        now = time.perf_counter()
+        if max_seconds is not None and now - started >= max_seconds:
+            truncated = True
+            break
+        if interval is not None and now - last_shown >= interval:
+            last_shown = now
+            yield collect(False)
+    yield collect(truncated)
 
 
 @torch.inference_mode()

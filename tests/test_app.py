@@ -18,16 +18,11 @@ from gradio_client import Client
 
 from conftest import CHECKPOINTS, REPO
 from hub_standin import StandInHub
+from studio_server import running_studio
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -41,33 +36,14 @@ def hub():
 
 @pytest.fixture(scope="module")
 def server(hub, tmp_path_factory):
-    port = free_port()
     folder = tmp_path_factory.mktemp("studio")
     (folder / "models.json").write_text(json.dumps({"models": [
         {"name": "Numbers from the Hub", "repo": "class/numbers", "corpus": "human-numbers"},
         {"name": "Missing from the Hub", "repo": "class/missing"},
     ]}))
-    environment = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-                   "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "0", "HF_ENDPOINT": hub.endpoint,
-                   "HF_HOME": str(folder / "hf-home"), "LM_HUB_MODELS": str(folder / "models.json")}
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=environment,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    started = time.monotonic()
-    while time.monotonic() - started < 90:
-        if process.poll() is not None:
-            raise RuntimeError(f"app.py exited early:\n{process.stdout.read()}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        raise RuntimeError("app.py did not start within 90 s")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    with running_studio(HF_HUB_OFFLINE="0", HF_ENDPOINT=hub.endpoint, HF_HOME=str(folder / "hf-home"),
+                        LM_HUB_MODELS=str(folder / "models.json"), LM_GENERATION_SECONDS="1") as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +97,16 @@ def test_hub_models_download_on_first_use_and_failures_are_clear(client, hub):
                        top_k=None, top_p=None, api_name="/generate")
     assert "'class/missing' was not found" in str(caught.value) and "Traceback" not in str(caught.value)
     assert client.predict(model="tiny-shakespeare", text="To be", api_name="/score")["perplexity"] > 1
+
+
+def test_a_request_stops_at_the_time_limit_with_what_was_drawn(client):
+    """The test server caps a request at 1 s; uncapped this one takes about 3.5 s."""
+    started = time.monotonic()
+    job = client.submit(model="tiny-shakespeare", prompt="ROMEO:", temperatures=[0.5, 0.8, 1.0, 1.2], max_new_tokens=2000,
+                        seed=0, top_k=None, top_p=None, int8=False, api_name="/generate")
+    texts = job.result()
+    assert time.monotonic() - started < 3
+    assert len(texts) == 4 and all(len("ROMEO:") < len(text) < 2000 for text in texts)
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")

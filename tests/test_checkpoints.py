@@ -65,7 +65,10 @@ def test_a_pickle_is_never_opened(tmp_path):
     [
         (lambda folder: (folder / "model.safetensors").write_bytes(b"\x01\x02"), "truncated"),
         (lambda folder: (folder / "model.safetensors").write_bytes((10**12).to_bytes(8, "little") + b"{}"), "header"),
+        (lambda folder: (folder / "model.safetensors").write_bytes((20).to_bytes(8, "little") + b"garbage, not json!!!" + bytes(64)),
+         "model.safetensors is not a safetensors file"),
         (lambda folder: (folder / "config.json").write_text("{not json"), "config.json is not valid JSON"),
+        (lambda folder: (folder / "vocab.json").write_text("[1, 2"), "vocab.json"),
         (
             lambda folder: (folder / "config.json").write_text(json.dumps({"vocab_size": 11, "hidden_size": 10**9})),
             "hidden_size must be an integer",
@@ -79,9 +82,10 @@ def test_damaged_files_are_refused_with_the_file_named(tmp_path, tiny_model, wor
         lm.load(tmp_path)
 
 
-def test_non_finite_weights_are_refused(tmp_path, tiny_model, word_tokenizer):
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_non_finite_weights_are_refused(tmp_path, tiny_model, word_tokenizer, value):
     with torch.no_grad():
-        tiny_model.decoder.bias[0] = float("nan")
+        tiny_model.decoder.bias[0] = value
     lm.save(tmp_path, tiny_model, word_tokenizer)
-    with pytest.raises(CheckpointError, match="NaN"):
+    with pytest.raises(CheckpointError, match="model.safetensors: tensor decoder.bias holds NaN or Inf"):
         lm.load(tmp_path)

@@ -1,0 +1,47 @@
+"""Start ``app.py`` in a subprocess on a free loopback port and wait for it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+
+from conftest import REPO
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_studio(**environment: str):
+    """Yield ``(url, process)`` of a studio started with extra environment."""
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
+           "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", **environment}
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    started = time.monotonic()
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"app.py exited early with code {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if time.monotonic() - started > 90:
+                process.kill()
+                raise RuntimeError("app.py did not start within 90 s") from None
+            time.sleep(0.3)
+    try:
+        yield url, process
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
