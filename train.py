@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import shlex
 import signal
 import sys
 import threading
 from dataclasses import fields
 
+from lm.budget import describe, settings_for_budget
+from lm.corpora import default_level
+from lm.runtime import pick_device
 from lm.training import (
     PRESETS,
     TrainConfig,
@@ -25,6 +29,7 @@ from lm.training import (
     config_from,
     resume_config,
     train,
+    use_bf16,
 )
 
 INTERRUPTED_EXIT = 130
@@ -101,16 +106,27 @@ def main(argv: list[str] | None = None) -> None:
     explicit = {name: value for name, value in vars(args).items() if value is not None and name not in CLI_ONLY}
     if args.preset is None and "corpus" not in explicit and "text_file" in explicit:
         explicit["corpus"] = None
-    if args.preset is None and explicit.get("corpus") in PRESETS:
+    # Given a time budget and no preset, the trainer picks settings for the budget;
+    # otherwise a named corpus brings its own preset.
+    budget_pick = args.preset is None and "max_minutes" in explicit and not args.resume
+    if args.preset is None and explicit.get("corpus") in PRESETS and not budget_pick:
         args.preset = explicit["corpus"]
+    picked = ""
+    command = shlex.join(["python", "train.py", *(sys.argv[1:] if argv is None else argv)])
     try:
         if args.resume:
             if explicit or args.preset:
                 parser.error("--resume takes only --out (and --push-to-hub): the run continues with its own settings")
             config, command = resume_config(args.out)
+        elif budget_pick:
+            level = explicit.get("level") or default_level(explicit.get("corpus"))
+            chosen = settings_for_budget(level, explicit["max_minutes"])
+            config = config_from(None, **{**chosen, **explicit})
+            overridden = sorted(set(chosen) & set(explicit))
+            picked = (f"budget {explicit['max_minutes']:g} min, {level} level: picked {describe(chosen)}"
+                      + (f" (your {', '.join('--' + name.replace('_', '-') for name in overridden)} kept)" if overridden else ""))
         else:
             config = config_from(args.preset, **explicit)
-            command = shlex.join(["python", "train.py", *(sys.argv[1:] if argv is None else argv)])
     except ValueError as error:
         parser.error(str(error))
     import datasets
@@ -125,8 +141,13 @@ def main(argv: list[str] | None = None) -> None:
 
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, on_signal)
+    main_process = os.environ.get("RANK", "0") == "0"  # under torchrun only rank 0 talks
+    say = print if main_process else (lambda *args, **kwargs: None)
     action = "resuming" if args.resume else "training"
-    print(f"{action} {config.corpus or config.text_file} -> {args.out} (preset {args.preset or 'none'})", flush=True)
+    say(f"{action} {config.corpus or config.text_file} -> {args.out} (preset {args.preset or 'none'})", flush=True)
+    if picked:
+        say(picked + f"; {'bf16' if use_bf16(config.precision, pick_device(config.device)) else 'fp32'} matrix products",
+            flush=True)
     from lm.corpora import CorpusUnavailable
 
     try:
@@ -137,8 +158,8 @@ def main(argv: list[str] | None = None) -> None:
     except (ValueError, CorpusUnavailable, OSError, TrainingDiverged) as error:
         sys.stderr.write("\n")
         parser.exit(1, f"error: {error}\n")
-    print(f"saved {args.out}", flush=True)
-    if args.push_to_hub:
+    say(f"saved {args.out}", flush=True)
+    if args.push_to_hub and main_process:
         from lm.push import push
 
         try:

@@ -231,6 +231,11 @@ CORPORA: dict[str, Callable[[str | None, str | None, str | None], Corpus]] = {
 }
 
 
+def default_level(name: str | None) -> str:
+    """The tokenization a corpus uses unless told otherwise."""
+    return "char" if name == "tiny-shakespeare" else "word"
+
+
 def load_corpus(name: str | None = None, text_file: str | None = None, level: str | None = None,
                 revision: str | None = None) -> Corpus:
     """A named corpus (optionally read from a local copy; from the Hub at

@@ -14,6 +14,7 @@ a time, so the LSTM state left by one window is the right start for the next::
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 
 import torch
@@ -48,3 +49,21 @@ def windows(rows: torch.Tensor, bptt: int, start: int = 0) -> Iterator[tuple[int
 
 def window_count(rows: torch.Tensor, bptt: int) -> int:
     return -(-(rows.size(1) - 1) // bptt)
+
+
+def variable_windows(
+    rows: torch.Tensor, bptt: int, seed: int, max_extra: int = 40
+) -> Iterator[tuple[int, torch.Tensor, torch.Tensor]]:
+    """Like ``windows`` but each window's length is drawn as in AWD-LSTM:
+    ``bptt`` (or, one time in twenty, ``bptt / 2``) plus normal noise of
+    standard deviation 5, at least 5 and at most ``bptt + max_extra``. So the
+    cuts move from epoch to epoch and every token gets to start a window.
+    The same ``seed`` gives the same windows."""
+    generator = random.Random(seed)
+    last = rows.size(1) - 1
+    position = 0
+    while position < last:
+        centre = bptt if generator.random() < 0.95 else bptt / 2
+        length = min(max(5, int(generator.gauss(centre, 5))), bptt + max_extra, last - position)
+        yield position, rows[:, position : position + length], rows[:, position + 1 : position + 1 + length]  # (B, T)
+        position += length

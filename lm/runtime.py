@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 
 import numpy
@@ -16,7 +17,7 @@ def pick_device(name: str = "auto") -> torch.device:
         raise ValueError(f"device must be one of {DEVICES}, got {name!r}")
     if name == "auto":
         if torch.cuda.is_available():
-            return torch.device("cuda")
+            return torch.device("cuda", local_rank())
         if torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
@@ -24,7 +25,12 @@ def pick_device(name: str = "auto") -> torch.device:
         raise ValueError("device 'cuda' was asked for but no CUDA device is available")
     if name == "mps" and not torch.backends.mps.is_available():
         raise ValueError("device 'mps' was asked for but MPS is not available")
-    return torch.device(name)
+    return torch.device("cuda", local_rank()) if name == "cuda" else torch.device(name)
+
+
+def local_rank() -> int:
+    """This process's GPU index under torchrun (0 otherwise)."""
+    return int(os.environ.get("LOCAL_RANK", 0))
 
 
 def seed_everything(seed: int) -> None:

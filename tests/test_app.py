@@ -6,17 +6,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from gradio_client import Client
 
-from conftest import CHECKPOINTS, REPO
+from conftest import CHECKPOINTS
 from hub_standin import StandInHub
 from studio_server import running_studio
 

@@ -65,3 +65,14 @@ def test_presets_and_overrides():
         config_from("gpt")
     with pytest.raises(ValueError, match="batch_size must be at least 1"):
         TrainConfig(batch_size=0)
+
+
+def test_a_bare_time_budget_picks_settings_and_says_so(tmp_path):
+    result = run("train.py", "--corpus", "human-numbers", "--max-minutes", "0.03", "--hidden-size", "64",
+                 "--out", str(tmp_path / "model"))
+    assert result.returncode == 0, result.stderr
+    picked = [line for line in result.stdout.splitlines() if line.startswith("budget 0.03 min, word level: picked")]
+    assert picked and "(your --hidden-size kept)" in picked[0] and "to the end of the budget" in picked[0]
+    metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
+    assert metrics["config"]["hidden_size"] == 64 and metrics["config"]["tie_weights"]
+    assert metrics["config"]["locked_dropout"] and metrics["stopped_early"]

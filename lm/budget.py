@@ -1,0 +1,58 @@
+"""Settings picked from a time budget, for users who give only
+``--max-minutes``.
+
+The best model per minute depends on how many tokens the machine gets
+through in that time: a small LSTM that sees the corpus many times beats a
+large one that sees it once. The table below was measured with
+``bench/race.py`` on a 2-core CPU with native bf16 (about 80,000 characters/s
+for a 1 × 256 LSTM); faster machines move a given budget one row down. The
+short-budget rows were tuned in 130 s / 6 min races (character level: 1 × 384
+at lr 6e-3 reached 1.486 nats/char where 1 × 256 reached 1.507-1.543 and
+2 × 256 1.637); the long-budget rows follow the recipes of the shipped
+models. Every pick uses a schedule that ends exactly at the budget, and
+validates 64 rows at a time so that validation takes little of it.
+"""
+
+from __future__ import annotations
+
+# (largest budget in minutes, settings): the first row whose budget covers the run wins.
+CHAR_LEVEL: list[tuple[float, dict]] = [
+    (5, dict(embedding_size=64, hidden_size=384, num_layers=1, dropout=0.0, batch_size=32, bptt=64,
+             learning_rate=6e-3, weight_decay=0.01, schedule="cosine", warmup_steps=50, clip=1.0, eval_batch_size=64)),
+    (30, dict(embedding_size=64, hidden_size=512, num_layers=1, dropout=0.1, batch_size=32, bptt=64,
+              learning_rate=5e-3, weight_decay=0.01, schedule="cosine", warmup_steps=100, clip=1.0, eval_batch_size=64)),
+    (float("inf"), dict(embedding_size=64, hidden_size=512, num_layers=2, dropout=0.3, batch_size=64, bptt=128,
+                        learning_rate=2e-3, weight_decay=0.01, schedule="cosine", warmup_steps=100, clip=1.0)),
+]
+WORD_LEVEL: list[tuple[float, dict]] = [
+    (float("inf"), dict(embedding_size=256, hidden_size=256, num_layers=1, tie_weights=True, dropout=0.4,
+                        locked_dropout=True, input_dropout=0.4, embedding_dropout=0.1, weight_drop=0.3,
+                        batch_size=32, bptt=64, learning_rate=3e-3, weight_decay=0.01, schedule="cosine",
+                        warmup_steps=50, clip=0.25)),
+]
+MODEL_SETTINGS = {"embedding_size", "hidden_size", "num_layers", "dropout", "tie_weights", "batch_size", "bptt",
+                  "learning_rate", "weight_decay", "schedule", "warmup_steps", "clip", "locked_dropout",
+                  "input_dropout", "hidden_dropout", "embedding_dropout", "weight_drop", "ar_alpha", "tar_beta",
+                  "optimizer", "variable_bptt"}
+
+
+def settings_for_budget(level: str, minutes: float) -> dict:
+    """Model and optimiser settings for ``minutes`` of training at ``level``."""
+    table = CHAR_LEVEL if level == "char" else WORD_LEVEL
+    for limit, settings in table:
+        if minutes <= limit:
+            return dict(settings, epochs=10_000)  # the budget, not the epoch count, ends the run
+    raise AssertionError("the last row covers every budget")
+
+
+def describe(settings: dict) -> str:
+    """One line saying what was picked."""
+    shape = f"{settings['num_layers']} x {settings['hidden_size']} LSTM, embedding {settings['embedding_size']}"
+    if settings.get("tie_weights"):
+        shape += " (tied)"
+    regularisation = f"dropout {settings['dropout']:g}"
+    if settings.get("locked_dropout"):
+        regularisation = (f"locked dropout {settings['dropout']:g}, embedding dropout "
+                          f"{settings.get('embedding_dropout', 0):g}, weight drop {settings.get('weight_drop', 0):g}")
+    return (f"{shape}; batch {settings['batch_size']} x {settings['bptt']} steps; {regularisation}; "
+            f"lr {settings['learning_rate']:g} with {settings['schedule']} to the end of the budget")
