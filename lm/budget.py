@@ -56,5 +56,6 @@ def describe(settings: dict) -> str:
     if settings.get("locked_dropout"):
         regularisation = (f"locked dropout {settings['dropout']:g}, embedding dropout "
                           f"{settings.get('embedding_dropout', 0):g}, weight drop {settings.get('weight_drop', 0):g}")
+    optimizer = "NT-ASGD" if settings.get("optimizer") == "nt-asgd" else "AdamW"
     return (f"{shape}; batch {settings['batch_size']} x {settings['bptt']} steps; {regularisation}; "
-            f"lr {settings['learning_rate']:g} with {settings['schedule']} to the end of the budget")
+            f"{optimizer} lr {settings['learning_rate']:g} with {settings['schedule']} to the end of the budget")

@@ -269,6 +269,13 @@ def averaged_weights(optimizer: torch.optim.Optimizer):
                 parameter.copy_(current)
 
 
+def averaging_is_due(valid_losses: list[float], nonmono: int) -> bool:
+    """NT-ASGD's trigger: the newest valid loss is worse than the best of the
+    epochs before the last ``nonmono`` ones."""
+    earlier = valid_losses[: -nonmono - 1]
+    return bool(earlier) and valid_losses[-1] > min(earlier)
+
+
 def schedule_scale(schedule: str, progress: float, step: int, warmup_steps: int) -> float:
     """Learning rate as a fraction of the peak. ``cosine``: linear warm-up
     over ``warmup_steps``, then cosine to 1 % at the end; ``one-cycle``: up
@@ -470,10 +477,8 @@ def train(
                 best_state = copy.deepcopy(model.state_dict())
                 if is_main:
                     save(out, model, tokenizer)
-        earlier = [row["valid_loss"] for row in history[: -config.nonmono]] if len(history) > config.nonmono else []
-        if (config.optimizer == "nt-asgd" and not run["averaging_from_epoch"] and earlier
-                and valid["loss"] > min(earlier)):
-            # Non-monotonically triggered: valid has not beaten the best of the earlier epochs for a while.
+        if (config.optimizer == "nt-asgd" and not run["averaging_from_epoch"]
+                and averaging_is_due([row["valid_loss"] for row in history] + [valid["loss"]], config.nonmono)):
             run["averaging_from_epoch"] = epoch + 1
             optimizer = make_optimizer(config, model, averaging=True)
             plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=0)
