@@ -160,3 +160,35 @@ def test_int8_sampling_stays_close_to_fp32(tiny_model, word_tokenizer):
     text = "the cat sat on the mat"
     assert abs(score(int8, word_tokenizer, text).perplexity / score(tiny_model, word_tokenizer, text).perplexity - 1) < 0.05
     assert len(generate(int8, word_tokenizer, "the", [0.0, 1.0], max_new_tokens=5).texts) == 2
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--prompt", "x" * 100_000], "is 100,000 characters long; the limit is 20,000"),
+        (["--prompt", "ROMEO", "--temperatures", "nan"], "temperature must be in [0, 5], got nan"),
+        (["--prompt", "ROMEO", "--max-new-tokens", "0"], "max_new_tokens must be an integer in [1, 2000], got 0"),
+    ],
+)
+def test_the_generate_cli_refuses_bad_input_with_a_message(arguments, message):
+    import subprocess
+    import sys
+
+    from conftest import CHECKPOINTS, REPO
+
+    result = subprocess.run([sys.executable, "-m", "lm.generate", str(CHECKPOINTS / "tiny-shakespeare"), *arguments],
+                            cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_generate_cli_handles_control_characters_and_emoji():
+    import subprocess
+    import sys
+
+    from conftest import CHECKPOINTS, REPO
+
+    result = subprocess.run([sys.executable, "-m", "lm.generate", str(CHECKPOINTS / "tiny-shakespeare"), "--prompt",
+                             "RO\x07MEO 🌹:", "--max-new-tokens", "20"], cwd=REPO, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "ROMEO" in result.stdout
