@@ -6,6 +6,7 @@ Layout and thin adapters only: the work is done by ``lm``.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import re
@@ -83,14 +84,10 @@ def sampling_settings(top_k, top_p) -> tuple[int | None, float | None]:
     return top_k, top_p
 
 
-def whole(value, name: str):
-    """Integral floats become ``int``; anything else goes on unchanged for the
-    range check to name (NaN, 2.5, "ten")."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if name == "seed" and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ValueError(f"seed must be an integer, got {value!r}")
-    return value
+def whole(value):
+    """Integral floats (what some clients send for integers) become ``int``;
+    anything else goes on unchanged for ``lm``'s range checks to name."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def user_error(error: Exception) -> gr.Error:
@@ -156,7 +153,7 @@ def generate_view(name, prompt, mode, temperature, temperatures_text, max_new_to
         prompt = prompt or ""
         encoded = encode_prompt(entry.tokenizer, prompt)
         steps = stream(entry.engine(bool(int8)), entry.tokenizer, encoded, temperatures,
-                       whole(max_new_tokens, "max_new_tokens"), whole(seed, "seed"),
+                       whole(max_new_tokens), whole(seed),
                        top_k, top_p)
         first = next(steps)
     except (ValueError, TypeError) as error:
@@ -251,16 +248,15 @@ def api_generate(
         entry = CATALOG.get(model)
         progressive = generate_progressively(
             entry.engine(bool(int8)), entry.tokenizer, prompt or "", parse_temperatures(temperatures),
-            whole(max_new_tokens, "max_new_tokens"), whole(seed, "seed"), whole(top_k, "top_k"), top_p,
+            whole(max_new_tokens), whole(seed), whole(top_k), top_p,
             max_seconds=GENERATION_SECONDS)
-        samples = next(progressive)
+        first = next(progressive)
     except (ValueError, TypeError) as error:
         raise user_error(error) from error
-    for samples in progressive:  # noqa: B007 - each pass gives a cancel the chance to land
+    for samples in itertools.chain([first], progressive):  # each yield lets a cancel land
+        if samples.truncated:
+            gr.Warning(f"stopped at the {GENERATION_SECONDS:g} s limit per request: the samples are cut short")
         yield samples.texts
-    if samples.truncated:
-        gr.Warning(f"stopped at the {GENERATION_SECONDS:g} s limit per request: the samples are cut short")
-    yield samples.texts
 
 
 def api_score(model: str, text: str) -> dict:

@@ -32,10 +32,6 @@ WORD_LEVEL: list[tuple[float, dict]] = [
                         optimizer="nt-asgd", learning_rate=20.0, weight_decay=0.0, schedule="cosine",
                         warmup_steps=0, batch_size=20, bptt=35, clip=0.25)),
 ]
-MODEL_SETTINGS = {"embedding_size", "hidden_size", "num_layers", "dropout", "tie_weights", "batch_size", "bptt",
-                  "learning_rate", "weight_decay", "schedule", "warmup_steps", "clip", "locked_dropout",
-                  "input_dropout", "hidden_dropout", "embedding_dropout", "weight_drop", "ar_alpha", "tar_beta",
-                  "optimizer", "variable_bptt"}
 
 
 def settings_for_budget(level: str, minutes: float) -> dict:

@@ -125,8 +125,11 @@ def check_settings(
     top_k: int | None,
     top_p: float | None,
     samples_per_temperature: int,
+    seed: int = 0,
 ) -> None:
     """Refuse out-of-range settings with a message naming value and range."""
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"seed must be an integer, got {seed!r}")
     if not isinstance(temperatures, (list, tuple)) or not 1 <= len(temperatures) <= MAX_TEMPERATURES:
         count = len(temperatures) if isinstance(temperatures, (list, tuple)) else temperatures
         raise ValueError(f"give between 1 and {MAX_TEMPERATURES} temperatures, got {count}")
@@ -180,7 +183,7 @@ def stream(
     top-5 alternatives (what ``generate`` needs is only the ids). ``prompt``
     may be text or a ``Prompt`` already made by ``encode_prompt``."""
     temperatures = list(temperatures)
-    check_settings(temperatures, max_new_tokens, top_k, top_p, samples_per_temperature)
+    check_settings(temperatures, max_new_tokens, top_k, top_p, samples_per_temperature, seed)
     encoded = _as_prompt(tokenizer, prompt)
     model.eval()
     device = next(model.parameters()).device

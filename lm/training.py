@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import math
+import shutil
+import tempfile
 import time
 from contextlib import contextmanager
 from collections.abc import Callable
@@ -292,11 +294,8 @@ def schedule_scale(schedule: str, progress: float, step: int, warmup_steps: int)
     return 1.0
 
 
-def check_writable(out: str | Path, needed_bytes: int = 0) -> None:
-    """Fail now, not hours from now, when ``out`` cannot hold the checkpoint."""
-    import shutil
-    import tempfile
-
+def check_writable(out: str | Path) -> None:
+    """Fail now, not hours from now, when ``out`` cannot be written."""
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -304,6 +303,10 @@ def check_writable(out: str | Path, needed_bytes: int = 0) -> None:
             pass
     except OSError as error:
         raise OSError(f"cannot write checkpoints to {out} ({error.strerror or error}); choose another --out") from error
+
+
+def check_space(out: str | Path, needed_bytes: int) -> None:
+    """Fail now when ``out``'s disk cannot hold the checkpoints."""
     free = shutil.disk_usage(out).free
     if free < needed_bytes:
         raise OSError(f"{out} has {free / 1e6:,.0f} MB free; this run needs about {needed_bytes / 1e6:,.0f} MB "
@@ -358,7 +361,7 @@ def train(
     budget = config.max_minutes * 60 if config.max_minutes else None
     model = LSTMLanguageModel(**config.model_kwargs(len(tokenizer))).to(device)
     if is_main:
-        check_writable(out, needed_bytes=4 * 4 * model.parameter_count())  # best weights + resumable state
+        check_space(out, 4 * 4 * model.parameter_count())  # best weights + resumable state
     if group is not None:
         torch.manual_seed(config.seed + 1 + group.rank)  # same initial weights, different dropout masks per rank
     regularization = config.regularization()
