@@ -30,7 +30,7 @@ from lm.evaluate import DEFAULT_EVAL_BPTT, evaluate
 from lm.model import LSTMLanguageModel
 from lm.model_card import model_card
 from lm.regularization import Regularization, regularized_forward
-from lm.runtime import pick_device, seed_everything
+from lm.runtime import pick_device, reuse_freed_memory, seed_everything
 from lm.sampling import generate
 from lm.tokenizer import Tokenizer
 
@@ -339,6 +339,11 @@ def train(
     ``TrainingInterrupted``; ``resume`` continues such a state exactly. With
     ``sample_prompt``, each epoch event carries a sample from the model. A
     NaN or infinite loss raises ``TrainingDiverged`` before anything is saved."""
+    with reuse_freed_memory():
+        return _train(config, out, callback, command, prepared, should_stop, sample_prompt, should_pause, resume)
+
+
+def _train(config, out, callback, command, prepared, should_stop, sample_prompt, should_pause, resume) -> dict:
     report = callback or (lambda event: None)
     should_stop = should_stop or (lambda: False)
     should_pause = should_pause or (lambda: False)

@@ -1,0 +1,52 @@
+"""The process-level helpers: the allocator keeps freed blocks during training."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import platform
+
+import pytest
+import torch
+
+from lm.runtime import reuse_freed_memory
+
+BLOCK = 64 * 1024 * 1024  # larger than glibc's largest default mmap threshold (32 MB)
+
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]
+
+
+def mapped_bytes() -> int:
+    """Bytes glibc holds in blocks mapped straight from the system."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    libc.mallinfo2.restype = MallInfo2
+    return libc.mallinfo2().hblkhd
+
+
+glibc_only = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the allocator settings are glibc's")
+
+
+@glibc_only
+def test_inside_training_a_large_freed_block_is_kept_for_the_next_step():
+    with reuse_freed_memory():
+        before = mapped_bytes()
+        block = torch.ones(BLOCK // 4)  # (16M,) float32
+        assert mapped_bytes() - before < BLOCK  # taken from the heap, not mapped on its own
+        del block
+        again = torch.ones(BLOCK // 4)
+        assert again.sum().item() == BLOCK // 4
+
+
+@glibc_only
+def test_afterwards_large_blocks_go_back_to_the_system_as_before():
+    with reuse_freed_memory():
+        pass
+    before = mapped_bytes()
+    block = torch.ones(BLOCK // 4)
+    assert mapped_bytes() - before >= BLOCK
+    del block
+    assert mapped_bytes() - before < BLOCK
