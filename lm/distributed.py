@@ -4,8 +4,8 @@
 process group named by the environment (``RANK``, ``WORLD_SIZE``,
 ``MASTER_ADDR``...), trains on its own slice of the batch rows, and after
 every backward pass all ranks average their gradients in one collective. The
-same collective carries a stop flag, so every rank stops at the same step
-when any of them runs out of time. Rank 0 alone writes checkpoints and
+same collective carries a stop flag and a diverged flag, so every rank stops
+at the same step when any of them runs out of time or sees a NaN loss. Rank 0 alone writes checkpoints and
 reports progress. NCCL on CUDA, gloo otherwise.
 """
 
@@ -35,17 +35,19 @@ class Group:
         share = rows.size(0) // self.world_size
         return rows[self.rank * share : (self.rank + 1) * share]
 
-    def average_gradients(self, parameters: list[torch.nn.Parameter], stop: bool) -> bool:
-        """Average every gradient over the ranks; True if any rank asked to stop."""
+    def average_gradients(self, parameters: list[torch.nn.Parameter], stop: bool, diverged: bool) -> tuple[bool, bool]:
+        """Average every gradient over the ranks. Returns whether any rank
+        asked to stop and whether any rank's loss was NaN or infinite, so
+        that all ranks leave the loop at the same step."""
         gradients = [parameter.grad for parameter in parameters if parameter.grad is not None]
-        flag = gradients[0].new_tensor([1.0 if stop else 0.0])
-        flat = _flatten_dense_tensors([*gradients, flag])
+        flags = gradients[0].new_tensor([float(stop), float(diverged)])
+        flat = _flatten_dense_tensors([*gradients, flags])
         dist.all_reduce(flat)
         flat /= self.world_size
-        *averaged, flag = _unflatten_dense_tensors(flat, [*gradients, flag])
+        *averaged, flags = _unflatten_dense_tensors(flat, [*gradients, flags])
         for gradient, value in zip(gradients, averaged):
             gradient.copy_(value)
-        return flag.item() > 0
+        return bool(flags[0] > 0), bool(flags[1] > 0)
 
     def close(self) -> None:
         dist.destroy_process_group()

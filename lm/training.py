@@ -443,16 +443,20 @@ def _train(config, out, callback, command, prepared, should_stop, sample_prompt,
             state = tuple(tensor.float() for tensor in state)
             loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), targets.reshape(-1))
             loss_value = loss.item()
-            if not math.isfinite(loss_value):
-                raise TrainingDiverged(
-                    f"the training loss became {loss_value} at epoch {epoch}, step {run['step'] + 1}; stopped. "
-                    f"The last good checkpoint in {out} is kept. Try a lower --learning-rate (now "
-                    f"{config.learning_rate:g}) or --clip (now {config.clip:g})")
+            diverged = TrainingDiverged(
+                f"the training loss became {loss_value if group is None else 'NaN or infinite on a process'} at "
+                f"epoch {epoch}, step {run['step'] + 1}; stopped. The last good checkpoint in {out} is kept. Try a "
+                f"lower --learning-rate (now {config.learning_rate:g}) or --clip (now {config.clip:g})")
+            if group is None and not math.isfinite(loss_value):
+                raise diverged
             optimizer.zero_grad(set_to_none=True)
             (loss + penalty).backward()
             stop = bool((budget and time.perf_counter() - started >= budget) or should_stop())
-            if group is not None:
-                stop = group.average_gradients(list(model.parameters()), stop)
+            if group is not None:  # every rank learns whether any rank ran out of time or diverged
+                stop, any_diverged = group.average_gradients(list(model.parameters()), stop,
+                                                             not math.isfinite(loss_value))
+                if any_diverged:
+                    raise diverged
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
             # A shorter or longer window than bptt takes a proportionally smaller or larger step.
             window_scale = inputs.size(1) / config.bptt if config.variable_bptt else 1.0
