@@ -4,8 +4,10 @@
 process group named by the environment (``RANK``, ``WORLD_SIZE``,
 ``MASTER_ADDR``...), trains on its own slice of the batch rows, and after
 every backward pass all ranks average their gradients in one collective. The
-same collective carries a stop flag and a diverged flag, so every rank stops
-at the same step when any of them runs out of time or sees a NaN loss. Rank 0 alone writes checkpoints and
+same collective carries flags, so every rank stops at the same step when any
+of them runs out of time, sees a NaN loss or is asked to pause (a paused run
+saves every rank's carried LSTM rows and random state, and resumes exactly
+with the same number of processes). Rank 0 alone writes checkpoints and
 reports progress. NCCL on CUDA, gloo otherwise.
 """
 
@@ -28,26 +30,32 @@ class Group:
     def is_main(self) -> bool:
         return self.rank == 0
 
-    def rows(self, rows: torch.Tensor) -> torch.Tensor:
-        """This rank's slice of the batch rows ``(B, N)`` -> ``(B / world, N)``."""
-        if rows.size(0) % self.world_size:
-            raise ValueError(f"batch_size {rows.size(0)} must be a multiple of the {self.world_size} processes")
-        share = rows.size(0) // self.world_size
-        return rows[self.rank * share : (self.rank + 1) * share]
+    def rows(self, rows: torch.Tensor, dim: int = 0) -> torch.Tensor:
+        """This rank's slice of the batch rows along ``dim``: ``(B, N)`` -> ``(B / world, N)``."""
+        if rows.size(dim) % self.world_size:
+            raise ValueError(f"batch_size {rows.size(dim)} must be a multiple of the {self.world_size} processes")
+        share = rows.size(dim) // self.world_size
+        return rows.narrow(dim, self.rank * share, share)
 
-    def average_gradients(self, parameters: list[torch.nn.Parameter], stop: bool, diverged: bool) -> tuple[bool, bool]:
-        """Average every gradient over the ranks. Returns whether any rank
-        asked to stop and whether any rank's loss was NaN or infinite, so
-        that all ranks leave the loop at the same step."""
+    def all_rows(self, rows: torch.Tensor, dim: int = 0) -> torch.Tensor:
+        """Every rank's slice put back together along ``dim`` (the inverse of ``rows``)."""
+        slices = [torch.empty_like(rows) for _ in range(self.world_size)]
+        dist.all_gather(slices, rows.contiguous())
+        return torch.cat(slices, dim)
+
+    def average_gradients(self, parameters: list[torch.nn.Parameter], flags: tuple[bool, ...]) -> tuple[bool, ...]:
+        """Average every gradient over the ranks; each flag comes back True
+        if it was True on any rank, so that all ranks act on it at the same
+        step (stop for time, NaN loss, pause)."""
         gradients = [parameter.grad for parameter in parameters if parameter.grad is not None]
-        flags = gradients[0].new_tensor([float(stop), float(diverged)])
-        flat = _flatten_dense_tensors([*gradients, flags])
+        raised = gradients[0].new_tensor([float(flag) for flag in flags])
+        flat = _flatten_dense_tensors([*gradients, raised])
         dist.all_reduce(flat)
         flat /= self.world_size
-        *averaged, flags = _unflatten_dense_tensors(flat, [*gradients, flags])
+        *averaged, raised = _unflatten_dense_tensors(flat, [*gradients, raised])
         for gradient, value in zip(gradients, averaged):
             gradient.copy_(value)
-        return bool(flags[0] > 0), bool(flags[1] > 0)
+        return tuple(bool(value > 0) for value in raised)
 
     def close(self) -> None:
         dist.destroy_process_group()

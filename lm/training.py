@@ -385,9 +385,16 @@ def _train(config, out, callback, command, prepared, should_stop, sample_prompt,
         optimizer.load_state_dict(snapshot.optimizer)
         plateau.load_state_dict(snapshot.scheduler)
         carried = tuple(tensor.to(device) for tensor in snapshot.carried_state) if snapshot.carried_state else None
+        rng = snapshot.rng
+        if run.get("processes", 1) != world:
+            raise ValueError(f"this run was paused with {run.get('processes', 1)} process(es) and is resumed with "
+                             f"{world}; resume it with the same number (torchrun --nproc_per_node)")
+        if group is not None:  # this rank's rows and random state
+            carried = None if carried is None else tuple(group.rows(tensor, dim=1) for tensor in carried)
+            rng = {name: value[group.rank].clone() for name, value in rng.items()}  # a row of its own, not a view
         if run["best_epoch"]:
             best_state = copy.deepcopy(load_folder(Path(out))[0].to(device).state_dict())
-        training_state.restore_rng(snapshot.rng, device)
+        training_state.restore_rng(rng, device)
         command = command or snapshot.command
     started = time.perf_counter() - run["elapsed"]
 
@@ -410,10 +417,15 @@ def _train(config, out, callback, command, prepared, should_stop, sample_prompt,
         return figures
 
     def pause(position: int, state) -> None:
-        run["position"], run["elapsed"] = position, time.perf_counter() - started
-        training_state.save_snapshot(out, training_state.Snapshot(
-            asdict(config), command or "", run, model.state_dict(), optimizer.state_dict(), plateau.state_dict(),
-            state, training_state.rng_states(device)))
+        run["position"], run["elapsed"], run["processes"] = position, time.perf_counter() - started, world
+        rng = training_state.rng_states(device)
+        if group is not None:  # rank 0 saves every rank's rows of the carried state and random state
+            state = None if state is None else tuple(group.all_rows(tensor, dim=1) for tensor in state)  # (L, B, H)
+            rng = {name: group.all_rows(value[None].to(device)).cpu() for name, value in rng.items()}  # (world, n)
+        if is_main:
+            training_state.save_snapshot(out, training_state.Snapshot(
+                asdict(config), command or "", run, model.state_dict(), optimizer.state_dict(),
+                plateau.state_dict(), state, rng))
         raise TrainingInterrupted(f"paused at epoch {run['epoch']}, step {run['step']}; the state is saved in {out}")
 
     history = run["history"]
@@ -452,9 +464,10 @@ def _train(config, out, callback, command, prepared, should_stop, sample_prompt,
             optimizer.zero_grad(set_to_none=True)
             (loss + penalty).backward()
             stop = bool((budget and time.perf_counter() - started >= budget) or should_stop())
-            if group is not None:  # every rank learns whether any rank ran out of time or diverged
-                stop, any_diverged = group.average_gradients(list(model.parameters()), stop,
-                                                             not math.isfinite(loss_value))
+            pausing = should_pause()
+            if group is not None:  # every rank learns whether any rank ran out of time, diverged or pauses
+                stop, any_diverged, pausing = group.average_gradients(
+                    list(model.parameters()), (stop, not math.isfinite(loss_value), pausing))
                 if any_diverged:
                     raise diverged
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
@@ -474,7 +487,7 @@ def _train(config, out, callback, command, prepared, should_stop, sample_prompt,
                 report(TrainEvent("step", epoch, run["step"], progress(run["step"]), time.perf_counter() - started,
                                   run["epoch_tokens"] / max(elapsed, 1e-9), train_loss=loss_value,
                                   learning_rate=optimizer.param_groups[0]["lr"]))
-            if should_pause() and group is None:
+            if pausing:
                 pause(position + inputs.size(1), state)
             if stop:
                 out_of_time = True

@@ -46,7 +46,8 @@ def exists(folder: str | Path) -> bool:
 
 def save_snapshot(folder: str | Path, snapshot: Snapshot) -> None:
     folder = Path(folder)
-    tensors = {f"model.{name}": tensor.detach().cpu().contiguous() for name, tensor in snapshot.model.items()}
+    # Copies, so that tied weights (one tensor under two names) are stored twice rather than refused.
+    tensors = {f"model.{name}": tensor.detach().cpu().clone() for name, tensor in snapshot.model.items()}
     optimizer_state = {}
     for index, values in snapshot.optimizer["state"].items():
         for key, value in values.items():

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
+
+import pytest
 
 import lm
 
@@ -14,12 +17,14 @@ from conftest import REPO
 from studio_server import free_port
 
 
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
+SMALL = ["--preset", "human-numbers", "--hidden-size", "32", "--embedding-size", "16", "--batch-size", "16"]
+ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1"}
+
+
 def torchrun(script: str, out, epochs: int) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
-               script, "--preset", "human-numbers", "--epochs", str(epochs), "--hidden-size", "32",
-               "--embedding-size", "16", "--batch-size", "16", "--out", str(out)]
-    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    command = [*TORCHRUN, "--master_port", str(free_port()), script, *SMALL, "--epochs", str(epochs), "--out", str(out)]
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600, env=ONE_THREAD)
 
 
 def test_torchrun_with_two_processes_trains_a_normal_checkpoint(tmp_path):
@@ -42,3 +47,34 @@ def test_a_nan_loss_on_one_process_stops_every_process(tmp_path):
     assert result.returncode != 0
     assert time.perf_counter() - started < 120  # nobody waits in the collective for the missing rank
     assert result.stderr.count("NaN or infinite on a process at epoch 1, step 20; stopped") == 2, result.stderr[-3000:]
+
+
+def test_sigterm_under_torchrun_pauses_every_process_and_resume_matches_an_uninterrupted_run(tmp_path):
+    expected = torchrun("train.py", tmp_path / "whole", epochs=4)
+    assert expected.returncode == 0, expected.stderr[-3000:]
+    out = tmp_path / "paused"
+    process = subprocess.Popen([*TORCHRUN, "--master_port", str(free_port()), "train.py", *SMALL, "--epochs", "4",
+                                "--out", str(out)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=ONE_THREAD)
+    for line in process.stdout:  # wait until the second epoch is under way
+        if line.startswith("epoch   1 |"):
+            break
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert stderr.count("the state is saved in") == 2, stderr[-3000:]  # both ranks paused at the same step
+    paused = json.loads((out / "resume.json").read_text())["progress"]
+    assert paused["processes"] == 2 and 0 < paused["position"]
+    single = subprocess.run([sys.executable, "train.py", "--resume", "--out", str(out)], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert single.returncode == 1 and "paused with 2 process(es) and is resumed with 1" in single.stderr
+    resumed = subprocess.run([*TORCHRUN, "--master_port", str(free_port()), "train.py", "--resume", "--out", str(out)],
+                             cwd=REPO, capture_output=True, text=True, timeout=600, env=ONE_THREAD)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    whole = json.loads((tmp_path / "whole" / "metrics.json").read_text())
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert [row["epoch"] for row in metrics["history"]] == [1, 2, 3, 4]
+    for ours, reference in zip(metrics["history"], whole["history"]):
+        assert ours["valid_loss"] == pytest.approx(reference["valid_loss"], abs=1e-5)
+    assert metrics["test"]["loss"] == pytest.approx(whole["test"]["loss"], abs=1e-5)
+    assert not (out / "resume.json").exists()

@@ -30,10 +30,11 @@ def step_losses(events) -> dict[int, float]:
     return {event.step: event.train_loss for event in events if event.kind == "step"}
 
 
-@pytest.mark.parametrize("schedule, pause_after", [("cosine", 33), ("plateau", 80)])
-def test_a_paused_run_resumes_exactly(tmp_path, schedule, pause_after):
+@pytest.mark.parametrize("schedule, pause_after, tied", [("cosine", 33, False), ("plateau", 80, False),
+                                                       ("cosine", 50, True)])
+def test_a_paused_run_resumes_exactly(tmp_path, schedule, pause_after, tied):
     corpus = write_corpus(tmp_path / "corpus")
-    config = tiny_config(corpus, schedule=schedule)
+    config = tiny_config(corpus, schedule=schedule, tie_weights=tied)
     straight = []
     expected = train(config, tmp_path / "straight", straight.append)
 
