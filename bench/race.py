@@ -17,7 +17,9 @@ here as plain loops: seed 000's recipe (3 × 512 LSTM, embedding 512, dropout
 PyTorch word-language-model example's defaults (2 × 200 LSTM, SGD lr 20
 divided by 4 when valid does not improve, BPTT 35, batch 20, dropout 0.2,
 clip 0.25). All three are scored on the same test split with the same
-vocabulary.
+vocabulary. Test words never seen in training are ``<unk>`` targets; the
+perplexity over the other targets is printed beside the full one, so it is
+plain how much of a difference comes from modelling unseen words.
 """
 
 from __future__ import annotations
@@ -115,7 +117,8 @@ def baseline(name: str, ids: dict, vocab: int, minutes: float, model: LSTMLangua
         after_epoch(valid)
     model.load_state_dict(best_state)
     test = evaluate(model, ids["test"], 10, DEFAULT_EVAL_BPTT)
-    print(f"{name}: test perplexity {test['perplexity']:.2f} (best valid loss {best:.4f}) after {epoch} epochs, "
+    print(f"{name}: test perplexity {test['perplexity']:.2f}, {test['known_perplexity']:.2f} on the words it knows "
+          f"(best valid loss {best:.4f}) after {epoch} epochs, "
           f"{tokens:,} tokens, {time.perf_counter() - started:.0f} s", flush=True)
     return test
 
@@ -169,13 +172,17 @@ def word_race(minutes: float) -> None:
     assert vocab == ours["vocab_size"], "the baselines must use the same vocabulary"
     # Everyone is scored the same way: 10 rows, state carried, on the same test ids.
     ours_test = evaluate(model, prepared.ids["test"], 10, DEFAULT_EVAL_BPTT)
-    print(f"ours: test perplexity {ours_test['perplexity']:.2f} after {ours['wall_seconds']:.0f} s, "
+    print(f"ours: test perplexity {ours_test['perplexity']:.2f}, {ours_test['known_perplexity']:.2f} on the words it "
+          f"knows ({ours_test['unknown_tokens']:,} of the {ours_test['tokens']:,} test targets are <unk>) after "
+          f"{ours['wall_seconds']:.0f} s, "
           f"{ours['parameters']:,} parameters, {ours['precision']}", flush=True)
     references = [seed_000(prepared.ids, vocab, minutes), pytorch_example(prepared.ids, vocab, minutes)]
-    better = min(reference["perplexity"] for reference in references)
-    reduction = 1 - ours_test["perplexity"] / better
-    print(f"ours vs the better baseline: {ours_test['perplexity']:.2f} vs {better:.2f} test perplexity = "
-          f"{100 * reduction:.1f} % lower (target ≥ 20 %: {'met' if reduction >= 0.2 else 'not met'})")
+    better = min(references, key=lambda reference: reference["perplexity"])
+    reduction = 1 - ours_test["perplexity"] / better["perplexity"]
+    print(f"ours vs the better baseline: {ours_test['perplexity']:.2f} vs {better['perplexity']:.2f} test perplexity = "
+          f"{100 * reduction:.1f} % lower (target ≥ 20 %: {'met' if reduction >= 0.2 else 'not met'}); on the words "
+          f"both know: {ours_test['known_perplexity']:.2f} vs {better['known_perplexity']:.2f} = "
+          f"{100 * (1 - ours_test['known_perplexity'] / better['known_perplexity']):.1f} % lower")
 
 
 def main() -> None:

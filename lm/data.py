@@ -67,3 +67,23 @@ def variable_windows(
         length = min(max(5, int(generator.gauss(centre, 5))), bptt + max_extra, last - position)
         yield position, rows[:, position : position + length], rows[:, position + 1 : position + 1 + length]  # (B, T)
         position += length
+
+
+def singletons(ids: torch.Tensor, vocab_size: int) -> torch.Tensor:
+    """``(V,)`` mask of the ids that occur exactly once in the stream ``ids``."""
+    return torch.bincount(ids, minlength=vocab_size) == 1  # (V,)
+
+
+def with_unknown_words(ids: torch.Tensor, rare: torch.Tensor, rate: float, unknown_id: int, seed: int) -> torch.Tensor:
+    """The stream with each occurrence of a ``rare`` id replaced by
+    ``unknown_id`` with probability ``rate`` (the same ``seed``, the same
+    replacements).
+
+    A vocabulary built from every training word never shows the model
+    ``<unk>``, yet new text brings words it has never seen (Good-Turing: about
+    as often as training text brings words seen once). Showing some of the
+    words seen once as ``<unk>`` teaches the model how likely an unseen word
+    is, and where."""
+    generator = torch.Generator().manual_seed(seed)
+    replace = rare[ids] & (torch.rand(ids.shape, generator=generator) < rate)  # (N,)
+    return ids.masked_fill(replace, unknown_id)

@@ -43,14 +43,17 @@ def model_card(metrics: dict, samples: dict[float, str] | None = None, curve: bo
         "",
         "## Metrics",
         "",
-        "| split | loss (nats/token) | perplexity | accuracy | bits/token | tokens |",
-        "|---|---|---|---|---|---|",
+        "| split | loss (nats/token) | perplexity | accuracy | bits/token | tokens | `<unk>` targets "
+        "| perplexity without them |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for split, figures in (("valid", valid), ("test", test)):
         if figures:
+            unknown = f"{figures['unknown_tokens']:,}" if "unknown_tokens" in figures else "–"
+            known = f"{figures['known_perplexity']:.3f}" if "known_perplexity" in figures else "–"
             lines.append(
                 f"| {split} | {figures['loss']:.4f} | {figures['perplexity']:.3f} | {figures['accuracy']:.4f} "
-                f"| {figures['bits_per_token']:.4f} | {figures['tokens']:,} |"
+                f"| {figures['bits_per_token']:.4f} | {figures['tokens']:,} | {unknown} | {known} |"
             )
     lines += ["", "## Loss per epoch", ""]
     if curve:

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from lm import distributed, training_state
 from lm.checkpoints import load_folder, save
 from lm.corpora import CORPORA, Corpus, load_corpus
-from lm.data import batchify, variable_windows, window_count, windows
+from lm.data import batchify, singletons, variable_windows, window_count, windows, with_unknown_words
 from lm.evaluate import DEFAULT_EVAL_BPTT, evaluate
 from lm.model import LSTMLanguageModel
 from lm.model_card import model_card
@@ -68,6 +68,7 @@ class TrainConfig:
     ar_alpha: float = _option(0.0, "activation regularisation: alpha * mean(output^2)")
     tar_beta: float = _option(0.0, "temporal activation regularisation: beta * mean((h[t+1] - h[t])^2)")
     tie_weights: bool = _option(False, "share the embedding matrix with the output layer")
+    unknown_word_rate: float = _option(0.0, "show each training occurrence of a word seen only once as <unk> with this probability, so the model learns how likely an unseen word is")
     batch_size: int = _option(64, "parallel rows the training stream is cut into")
     bptt: int = _option(64, "steps per truncated-backprop window")
     variable_bptt: bool = _option(False, "draw each window's length around --bptt (AWD-LSTM), learning rate scaled to it")
@@ -92,6 +93,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not 0 <= self.unknown_word_rate <= 1:
+            raise ValueError(f"unknown_word_rate must be in [0, 1], got {self.unknown_word_rate}")
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
         if self.schedule not in SCHEDULES:
@@ -358,9 +361,17 @@ def _train(config, out, callback, command, prepared, should_stop, sample_prompt,
         check_writable(out)
     prepared = prepared or prepare(config)
     tokenizer = prepared.tokenizer
-    rows = batchify(prepared.ids["train"], config.batch_size).to(device)  # (B, N)
-    if group is not None:
-        rows = group.rows(rows)  # (B / world, N): this rank's rows
+    rare = singletons(prepared.ids["train"], len(tokenizer)) if config.unknown_word_rate else None
+
+    def training_rows(epoch: int) -> torch.Tensor:
+        stream = prepared.ids["train"]
+        if rare is not None:  # a fresh draw each epoch, the same on every rank and after a resume
+            stream = with_unknown_words(stream, rare, config.unknown_word_rate, tokenizer.unk_id,
+                                        config.seed * 100_003 + epoch)
+        rows = batchify(stream, config.batch_size).to(device)  # (B, N)
+        return rows if group is None else group.rows(rows)  # (B / world, N): this rank's rows
+
+    rows = training_rows(1)
     steps_per_epoch = window_count(rows, config.bptt)
     total_steps = steps_per_epoch * config.epochs
     budget = config.max_minutes * 60 if config.max_minutes else None
@@ -435,6 +446,8 @@ def _train(config, out, callback, command, prepared, should_stop, sample_prompt,
         run["epoch"] = epoch
         state, carried = carried, None
         epoch_started = time.perf_counter()
+        if rare is not None:
+            rows = training_rows(epoch)
         if config.variable_bptt:
             batches = variable_windows(rows, config.bptt, config.seed * 100_003 + epoch, MAX_EXTRA_BPTT)
         else:

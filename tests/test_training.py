@@ -73,6 +73,27 @@ def test_a_bare_time_budget_picks_settings_and_says_so(tmp_path):
     assert result.returncode == 0, result.stderr
     picked = [line for line in result.stdout.splitlines() if line.startswith("budget 0.03 min, word level: picked")]
     assert picked and "(your --hidden-size kept)" in picked[0] and "to the end of the budget" in picked[0]
+    assert "words seen once shown as <unk> 50% of the time" in picked[0]
     metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
     assert metrics["config"]["hidden_size"] == 64 and metrics["config"]["tie_weights"]
     assert metrics["config"]["locked_dropout"] and metrics["stopped_early"]
+
+
+def test_unknown_word_rate_teaches_the_model_that_unseen_words_come(tmp_path):
+    # Every line names someone new: in train each name is seen once, in valid never.
+    folder = tmp_path / "names"
+    folder.mkdir()
+    for split, start, count in (("train", 0, 400), ("valid", 1000, 40), ("test", 2000, 40)):
+        lines = [f"then came name{index} and sat down ." for index in range(start, start + count)]
+        (folder / f"{split}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    unknown_losses = {}
+    for rate in (0.0, 0.5):
+        config = config_from(None, corpus=None, text_file=str(folder), level="word", hidden_size=32,
+                             embedding_size=16, batch_size=4, bptt=8, epochs=4, unknown_word_rate=rate,
+                             learning_rate=1e-2)
+        train(config, tmp_path / f"rate{rate}")
+        model, tokenizer = lm.load(tmp_path / f"rate{rate}")
+        scores = lm.score(model, tokenizer, "then came name1001 and sat down .")  # name1001 -> <unk>
+        unknown_losses[rate] = -scores.log_probabilities[scores.pieces.index("<unk>")]
+    assert unknown_losses[0.0] > 5  # never shown <unk>, the model rules it out
+    assert unknown_losses[0.5] < 3  # shown it, the model expects a new name after "came" (ideal: ln 2)
