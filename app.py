@@ -314,8 +314,9 @@ def train_view(corpus_choice, upload, level, preset, minutes, name, progress=gr.
             level = "char" if corpus == "tiny-shakespeare" else "word"
         else:
             raise ValueError(f"corpus must be one of {[*CORPUS_CHOICES, UPLOAD]}, got {corpus_choice!r}")
+        # Word models learn how likely a word they never saw is (see --unknown-word-rate).
         config = config_from(None, corpus=corpus, text_file=text_file, level=level, max_minutes=float(minutes),
-                             **APP_PRESETS[preset])
+                             unknown_word_rate=0.5 if level == "word" else 0.0, **APP_PRESETS[preset])
         command = f"studio Train view: {corpus_choice}, preset {preset}, {minutes} min"
         job = TRAINER.start(config, CATALOG.root / name, command, sample_prompt)
     except (ValueError, TrainerBusy) as error:
