@@ -24,7 +24,7 @@ from lm.corpora import local_tiny_shakespeare
 from lm.hub import read_model_list
 from lm.jobs import Trainer, TrainerBusy
 from lm.sampling import encode_prompt, generate_progressively, next_token_distribution, score, stream
-from lm.training import config_from
+from lm.training import WORD_UNKNOWN_RATE, config_from
 
 ROOT = Path(__file__).resolve().parent
 HUB_MODELS = read_model_list(os.environ.get("LM_HUB_MODELS") or ROOT / "models.json")
@@ -316,7 +316,7 @@ def train_view(corpus_choice, upload, level, preset, minutes, name, progress=gr.
             raise ValueError(f"corpus must be one of {[*CORPUS_CHOICES, UPLOAD]}, got {corpus_choice!r}")
         # Word models learn how likely a word they never saw is (see --unknown-word-rate).
         config = config_from(None, corpus=corpus, text_file=text_file, level=level, max_minutes=float(minutes),
-                             unknown_word_rate=0.5 if level == "word" else 0.0, **APP_PRESETS[preset])
+                             unknown_word_rate=WORD_UNKNOWN_RATE if level == "word" else 0.0, **APP_PRESETS[preset])
         command = f"studio Train view: {corpus_choice}, preset {preset}, {minutes} min"
         job = TRAINER.start(config, CATALOG.root / name, command, sample_prompt)
     except (ValueError, TrainerBusy) as error:

@@ -20,6 +20,8 @@ validates 64 rows at a time so that validation takes little of it.
 
 from __future__ import annotations
 
+from lm.training import WORD_UNKNOWN_RATE
+
 # (largest budget in minutes, settings): the first row whose budget covers the run wins.
 CHAR_LEVEL: list[tuple[float, dict]] = [
     (5, dict(embedding_size=64, hidden_size=384, num_layers=1, dropout=0.0, batch_size=32, bptt=64,
@@ -33,7 +35,7 @@ WORD_LEVEL: list[tuple[float, dict]] = [
     (float("inf"), dict(embedding_size=256, hidden_size=256, num_layers=1, tie_weights=True, dropout=0.3,
                         locked_dropout=True, input_dropout=0.3, embedding_dropout=0.05, weight_drop=0.2,
                         optimizer="nt-asgd", learning_rate=20.0, weight_decay=0.0, schedule="cosine",
-                        warmup_steps=0, batch_size=20, bptt=35, clip=0.25, unknown_word_rate=0.5)),
+                        warmup_steps=0, batch_size=20, bptt=35, clip=0.25, unknown_word_rate=WORD_UNKNOWN_RATE)),
 ]
 
 

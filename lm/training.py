@@ -10,6 +10,7 @@ the test split. It reports through a callback and never prints.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import shutil
 import tempfile
@@ -38,6 +39,7 @@ SCHEDULES = ("plateau", "cosine", "one-cycle", "constant")
 OPTIMIZERS = ("adamw", "nt-asgd")
 PRECISIONS = ("auto", "bf16", "fp32")
 MAX_EXTRA_BPTT = 40  # variable BPTT never draws windows longer than bptt + this
+WORD_UNKNOWN_RATE = 0.5  # --unknown-word-rate that budget picks and the studio use for word models
 SAMPLE_TOKENS = 60
 
 
@@ -363,6 +365,7 @@ def _train(config, out, callback, command, prepared, should_stop, sample_prompt,
     tokenizer = prepared.tokenizer
     rare = singletons(prepared.ids["train"], len(tokenizer)) if config.unknown_word_rate else None
 
+    @functools.lru_cache(maxsize=1)  # the rows asked for before the loop are the first epoch's
     def training_rows(epoch: int) -> torch.Tensor:
         stream = prepared.ids["train"]
         if rare is not None:  # a fresh draw each epoch, the same on every rank and after a resume
@@ -439,6 +442,12 @@ def _train(config, out, callback, command, prepared, should_stop, sample_prompt,
                 plateau.state_dict(), state, rng))
         raise TrainingInterrupted(f"paused at epoch {run['epoch']}, step {run['step']}; the state is saved in {out}")
 
+    def diverged(value, epoch: int) -> TrainingDiverged:
+        return TrainingDiverged(
+            f"the training loss became {value} at epoch {epoch}, step {run['step'] + 1}; stopped. The last good "
+            f"checkpoint in {out} is kept. Try a lower --learning-rate (now {config.learning_rate:g}) or --clip "
+            f"(now {config.clip:g})")
+
     history = run["history"]
     out_of_time = False
     for epoch in range(run["epoch"], config.epochs + 1):
@@ -468,12 +477,8 @@ def _train(config, out, callback, command, prepared, should_stop, sample_prompt,
             state = tuple(tensor.float() for tensor in state)
             loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), targets.reshape(-1))
             loss_value = loss.item()
-            diverged = TrainingDiverged(
-                f"the training loss became {loss_value if group is None else 'NaN or infinite on a process'} at "
-                f"epoch {epoch}, step {run['step'] + 1}; stopped. The last good checkpoint in {out} is kept. Try a "
-                f"lower --learning-rate (now {config.learning_rate:g}) or --clip (now {config.clip:g})")
             if group is None and not math.isfinite(loss_value):
-                raise diverged
+                raise diverged(loss_value, epoch)
             optimizer.zero_grad(set_to_none=True)
             (loss + penalty).backward()
             stop = bool((budget and time.perf_counter() - started >= budget) or should_stop())
@@ -482,7 +487,7 @@ def _train(config, out, callback, command, prepared, should_stop, sample_prompt,
                 stop, any_diverged, pausing = group.average_gradients(
                     list(model.parameters()), (stop, not math.isfinite(loss_value), pausing))
                 if any_diverged:
-                    raise diverged
+                    raise diverged("NaN or infinite on a process", epoch)
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
             # A shorter or longer window than bptt takes a proportionally smaller or larger step.
             window_scale = inputs.size(1) / config.bptt if config.variable_bptt else 1.0
