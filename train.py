@@ -2,8 +2,10 @@
 
     python train.py --corpus NAME [--text-file PATH] [--preset NAME] [--max-minutes M] [--epochs N] --out DIR
 
-Every setting of ``lm.training.TrainConfig`` is a flag; a preset fills in the
-settings of one reference system and explicit flags override it.
+Every setting of ``lm.config.TrainConfig`` is a flag; a preset fills in the
+settings of one reference system and explicit flags override it. Which
+settings a run gets is decided by ``lm.config.plan_run``; this script parses
+the flags, prints one line per epoch and shows a progress bar on a terminal.
 """
 
 from __future__ import annotations
@@ -17,25 +19,15 @@ import sys
 import threading
 from dataclasses import fields
 
-from lm.budget import describe, settings_for_budget
-from lm.corpora import default_level
-from lm.runtime import pick_device
-from lm.training import (
-    PRESETS,
-    TrainConfig,
-    TrainEvent,
-    TrainingDiverged,
-    TrainingInterrupted,
-    config_from,
-    resume_config,
-    train,
-    use_bf16,
-)
+from tqdm import tqdm
+
+from lm.config import PRESETS, TrainConfig, plan_run
+from lm.corpora import CorpusUnavailable
+from lm.training import TrainEvent, TrainingDiverged, TrainingInterrupted, train
 
 INTERRUPTED_EXIT = 130
-
-
 CLI_ONLY = ("out", "preset", "push_to_hub", "private", "resume")
+PROGRESS_UNITS = 1000  # the bar counts thousandths of the run
 
 
 def _flag_type(annotation: str):
@@ -63,111 +55,110 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class ConsoleReport:
-    """Progress bar while an epoch runs; one summary line per epoch."""
+    """One line per epoch and one at the end on stdout; while an epoch runs,
+    a progress bar on stderr when it is a terminal (none in a log file)."""
+
+    def __init__(self) -> None:
+        self.bar: tqdm | None = None
 
     def __call__(self, event: TrainEvent) -> None:
         if event.kind == "step":
-            width = 30
-            filled = int(width * event.fraction)
-            remaining = event.elapsed / max(event.fraction, 1e-9) - event.elapsed
-            sys.stderr.write(
-                f"\r[{'#' * filled}{'.' * (width - filled)}] {100 * event.fraction:5.1f}% epoch {event.epoch} "
-                f"loss {event.train_loss:.3f} {event.tokens_per_second:,.0f} tok/s ETA {remaining / 60:.1f} min "
-            )
-            sys.stderr.flush()
+            self.show_progress(event)
         elif event.kind == "epoch":
-            sys.stderr.write("\r" + " " * 100 + "\r")
-            valid = event.metrics
-            extra = f" bits/char {valid['bits_per_char']:.3f}" if "bits_per_char" in valid else ""
-            print(
-                f"epoch {event.epoch:3d} | train loss {event.train_loss:.4f} ppl {_exp(event.train_loss):.2f} | "
-                f"valid loss {valid['loss']:.4f} ppl {valid['perplexity']:.2f} acc {valid['accuracy']:.4f}{extra} | "
-                f"lr {event.learning_rate:.2e} | {event.elapsed / 60:.1f} min{' *' if event.improved else ''}",
-                flush=True,
-            )
+            tqdm.write(epoch_line(event), file=sys.stdout)  # above the bar
+            sys.stdout.flush()
         elif event.kind == "done":
-            metrics = event.metrics
-            print(
-                f"best epoch {metrics['best_epoch']}: valid loss {metrics['valid']['loss']:.4f} "
-                f"(ppl {metrics['valid']['perplexity']:.2f}, acc {metrics['valid']['accuracy']:.4f}), "
-                f"test loss {metrics['test']['loss']:.4f} (ppl {metrics['test']['perplexity']:.2f}, "
-                f"acc {metrics['test']['accuracy']:.4f})",
-                flush=True,
-            )
+            self.close()
+            print(done_line(event.metrics), flush=True)
+
+    def show_progress(self, event: TrainEvent) -> None:
+        if self.bar is None:
+            self.bar = tqdm(total=PROGRESS_UNITS, disable=None, leave=False, dynamic_ncols=True,
+                            bar_format="{percentage:5.1f}% |{bar:30}| {desc} | ETA {remaining}")
+        self.bar.set_description_str(f"epoch {event.epoch} loss {event.train_loss:.3f} "
+                                     f"{event.tokens_per_second:,.0f} tok/s", refresh=False)
+        self.bar.update(round(event.fraction * PROGRESS_UNITS) - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def epoch_line(event: TrainEvent) -> str:
+    valid = event.metrics
+    extra = f" bits/char {valid['bits_per_char']:.3f}" if "bits_per_char" in valid else ""
+    return (f"epoch {event.epoch:3d} | train loss {event.train_loss:.4f} ppl {_exp(event.train_loss):.2f} | "
+            f"valid loss {valid['loss']:.4f} ppl {valid['perplexity']:.2f} acc {valid['accuracy']:.4f}{extra} | "
+            f"lr {event.learning_rate:.2e} | {event.elapsed / 60:.1f} min{' *' if event.improved else ''}")
+
+
+def done_line(metrics: dict) -> str:
+    valid, test = metrics["valid"], metrics["test"]
+    return (f"best epoch {metrics['best_epoch']}: valid loss {valid['loss']:.4f} "
+            f"(ppl {valid['perplexity']:.2f}, acc {valid['accuracy']:.4f}), "
+            f"test loss {test['loss']:.4f} (ppl {test['perplexity']:.2f}, acc {test['accuracy']:.4f})")
 
 
 def _exp(value: float) -> float:
     return math.exp(min(value, 700))
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    explicit = {name: value for name, value in vars(args).items() if value is not None and name not in CLI_ONLY}
-    if args.preset is None and "corpus" not in explicit and "text_file" in explicit:
-        explicit["corpus"] = None
-    # Given a time budget and no preset, the trainer picks settings for the budget;
-    # otherwise a named corpus brings its own preset.
-    budget_pick = args.preset is None and "max_minutes" in explicit and not args.resume
-    if args.preset is None and explicit.get("corpus") in PRESETS and not budget_pick:
-        args.preset = explicit["corpus"]
-    picked = ""
-    command = shlex.join(["python", "train.py", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        if args.resume:
-            if explicit or args.preset:
-                parser.error("--resume takes only --out (and --push-to-hub): the run continues with its own settings")
-            config, command = resume_config(args.out)
-        elif budget_pick:
-            level = explicit.get("level") or default_level(explicit.get("corpus"))
-            chosen = settings_for_budget(level, explicit["max_minutes"])
-            config = config_from(None, **{**chosen, **explicit})
-            overridden = sorted(set(chosen) & set(explicit))
-            picked = (f"budget {explicit['max_minutes']:g} min, {level} level: picked {describe(chosen)}"
-                      + (f" (your {', '.join('--' + name.replace('_', '-') for name in overridden)} kept)" if overridden else ""))
-        else:
-            config = config_from(args.preset, **explicit)
-    except ValueError as error:
-        parser.error(str(error))
-    import datasets
-
-    datasets.disable_progress_bars()
+def pause_on_signals() -> threading.Event:
+    """An event that Ctrl-C or SIGTERM sets; a second signal ends the process at once."""
     pause = threading.Event()
 
     def on_signal(number, frame) -> None:
         pause.set()
-        signal.signal(number, signal.SIG_DFL)  # a second signal ends the process at once
+        signal.signal(number, signal.SIG_DFL)
         sys.stderr.write(f"\n{signal.Signals(number).name}: saving a resumable state after this step…\n")
 
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, on_signal)
+    return pause
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings = {name: value for name, value in vars(args).items() if value is not None and name not in CLI_ONLY}
+    command = shlex.join(["python", "train.py", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        plan = plan_run(settings, args.preset, args.out if args.resume else None)
+    except ValueError as error:
+        parser.error(str(error))
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")  # read when a Hub corpus first loads
+    pause = pause_on_signals()
     main_process = os.environ.get("RANK", "0") == "0"  # under torchrun only rank 0 talks
     say = print if main_process else (lambda *args, **kwargs: None)
     action = "resuming" if args.resume else "training"
-    say(f"{action} {config.corpus or config.text_file} -> {args.out} (preset {args.preset or 'none'})", flush=True)
-    if picked:
-        say(picked + f"; {'bf16' if use_bf16(config.precision, pick_device(config.device)) else 'fp32'} matrix products",
-            flush=True)
-    from lm.corpora import CorpusUnavailable
-
+    config = plan.config
+    say(f"{action} {config.corpus or config.text_file} -> {args.out} (preset {plan.preset or 'none'})", flush=True)
+    if plan.picked:
+        say(plan.picked, flush=True)
+    report = ConsoleReport()
     try:
-        train(config, args.out, ConsoleReport(), command, should_pause=pause.is_set, resume=args.resume)
+        train(config, args.out, report, plan.command or command, should_pause=pause.is_set, resume=args.resume)
     except TrainingInterrupted as interrupted:
-        sys.stderr.write("\n")
+        report.close()
         parser.exit(INTERRUPTED_EXIT, f"{interrupted}\nresume with: python train.py --resume --out {shlex.quote(args.out)}\n")
     except (ValueError, CorpusUnavailable, OSError, TrainingDiverged) as error:
-        sys.stderr.write("\n")
+        report.close()
         parser.exit(1, f"error: {error}\n")
     say(f"saved {args.out}", flush=True)
     if args.push_to_hub and main_process:
-        from lm.push import push
+        publish(parser, args.out, args.push_to_hub, args.private)
 
-        try:
-            url = push(args.out, args.push_to_hub, private=args.private)
-        except Exception as error:  # authentication, permissions, network: the checkpoint stays saved
-            parser.exit(1, f"error: publishing to {args.push_to_hub} failed ({type(error).__name__}: {error}); "
-                           f"the checkpoint is saved in {args.out}; retry with python -m lm.push {args.out} {args.push_to_hub}\n")
-        print(f"published {args.out} -> {url}", flush=True)
+
+def publish(parser: argparse.ArgumentParser, out: str, repo_id: str, private: bool) -> None:
+    from lm.push import push
+
+    try:
+        url = push(out, repo_id, private=private)
+    except Exception as error:  # authentication, permissions, network: the checkpoint stays saved
+        parser.exit(1, f"error: publishing to {repo_id} failed ({type(error).__name__}: {error}); "
+                       f"the checkpoint is saved in {out}; retry with python -m lm.push {out} {repo_id}\n")
+    print(f"published {out} -> {url}", flush=True)
 
 
 if __name__ == "__main__":

@@ -98,10 +98,10 @@ def grid_benchmark(repeats: int) -> None:
     rows = len(TEMPERATURES)
 
     def ours(engine):
-        return lambda: generate(engine, tokenizer, PROMPT, TEMPERATURES, NEW_TOKENS, seed=0)
+        return lambda: generate(engine, tokenizer, PROMPT, temperatures=TEMPERATURES, max_new_tokens=NEW_TOKENS, seed=0)
 
     def first_token(engine):
-        return lambda: next(stream(engine, tokenizer, PROMPT, TEMPERATURES, NEW_TOKENS, seed=0))
+        return lambda: next(stream(engine, tokenizer, PROMPT, temperatures=TEMPERATURES, max_new_tokens=NEW_TOKENS, seed=0))
 
     fp32_seconds = timed(ours(model), repeats)
     int8_seconds = timed(ours(int8), repeats)
@@ -130,9 +130,10 @@ def grid_benchmark(repeats: int) -> None:
 
 
 def quality_benchmark(max_tokens: int) -> None:
-    from lm.checkpoints import list_checkpoints, load, read_metrics
+    from lm.checkpoints import list_checkpoints, read_metrics
+    from lm.hub import load
     from lm.corpora import load_corpus, local_tiny_shakespeare
-    from lm.evaluate import evaluate
+    from lm.evaluation import evaluate
 
     root = Path(__file__).resolve().parent.parent
     shakespeare = local_tiny_shakespeare()

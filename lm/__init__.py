@@ -1,12 +1,15 @@
 """LSTM language models: corpora, tokenizers, training, checkpoints, sampling."""
 
-from lm.checkpoints import list_checkpoints, load, save
-from lm.model import LSTMLanguageModel
-from lm.sampling import generate, score, stream
+from lm.checkpoints import list_checkpoints, save
+from lm.hub import load
+from lm.model import LSTMLanguageModel, ModelConfig
+from lm.sampling import SamplingSettings, generate, stream
+from lm.scoring import score
 from lm.tokenizer import Tokenizer
-from lm.training import PRESETS, TrainConfig, config_from, train
+from lm.config import PRESETS, TrainConfig, config_from
+from lm.training import train
 
 __all__ = [
-    "LSTMLanguageModel", "PRESETS", "TrainConfig", "Tokenizer", "config_from", "generate", "list_checkpoints",
-    "load", "save", "score", "stream", "train",
+    "LSTMLanguageModel", "ModelConfig", "PRESETS", "SamplingSettings", "TrainConfig", "Tokenizer", "config_from",
+    "generate", "list_checkpoints", "load", "save", "score", "stream", "train",
 ]

@@ -1,10 +1,11 @@
-"""Checkpoint folders: save, validate, load and list them.
+"""The local checkpoint folder format: save, validate, load and list folders.
 
-A checkpoint folder holds ``config.json`` (the model's keyword arguments),
+A checkpoint folder holds ``config.json`` (the model's ``ModelConfig``),
 ``model.safetensors``, ``vocab.json``, ``metrics.json`` and a ``README.md``
 model card. Only safetensors and JSON are ever read: nothing is unpickled.
 Every file is checked before anything large is allocated, and every problem is
-reported with the name of the file at fault.
+reported with the name of the file at fault. Fetching folders from the Hub
+builds on this module and lives in ``lm.hub``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from safetensors.torch import load_file
 from safetensors.torch import save as serialize
 
 from lm.files import read_json, write_atomic, write_json
-from lm.model import LSTMLanguageModel, check_config
+from lm.model import LSTMLanguageModel, ModelConfig
 from lm.tokenizer import VOCAB_FILE, Tokenizer
 
 CONFIG_FILE = "config.json"
@@ -26,10 +27,10 @@ WEIGHTS_FILE = "model.safetensors"
 METRICS_FILE = "metrics.json"
 CARD_FILE = "README.md"
 REQUIRED_FILES = (CONFIG_FILE, WEIGHTS_FILE, VOCAB_FILE)
-CONFIG_KEYS = {"vocab_size", "embedding_size", "hidden_size", "num_layers", "dropout", "tie_weights"}
+CHECKPOINT_FILES = (*REQUIRED_FILES, METRICS_FILE, CARD_FILE)  # everything a checkpoint may hold
 MAX_PARAMETERS = 300_000_000
 MAX_HEADER_BYTES = 1_000_000
-TIED_DUPLICATE = "decoder.weight"
+TIED_DUPLICATE = "decoder.weight"  # with tied weights, the embedding matrix is stored once
 
 
 class CheckpointError(ValueError):
@@ -47,10 +48,10 @@ def save(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     tensors = {name: tensor.detach().to("cpu").contiguous() for name, tensor in model.state_dict().items()}
-    if model.tie_weights:
+    if model.config.tie_weights:
         tensors.pop(TIED_DUPLICATE)
     write_atomic(folder / WEIGHTS_FILE, serialize(tensors))
-    write_json(folder / CONFIG_FILE, dict(model._hub_mixin_config))
+    write_json(folder / CONFIG_FILE, model.config.to_dict())
     tokenizer.save(folder)
     if metrics is not None:
         write_json(folder / METRICS_FILE, metrics)
@@ -77,80 +78,62 @@ def read_metrics(folder: str | Path) -> dict:
     return read_json(path) if path.is_file() else {}
 
 
-def load(source: str | Path, device: str | torch.device = "cpu") -> tuple[LSTMLanguageModel, Tokenizer]:
-    """Load ``(model, tokenizer)`` from a local folder or a Hub repo id
-    (``user/repo`` or ``user/repo@revision``), strictly: every weight must be
-    present with its exact shape, and nothing else may be."""
-    folder = Path(source)
-    if not folder.is_dir():
-        if isinstance(source, Path) or not _looks_like_repo_id(str(source)):
-            raise CheckpointError(f"{source} is neither a checkpoint folder nor a Hub repo id like 'user/repo'")
-        from lm.hub import download
-
-        folder = download(str(source))
-    return load_folder(folder, device)
-
-
-def load_folder(folder: Path, device: str | torch.device = "cpu") -> tuple[LSTMLanguageModel, Tokenizer]:
+def load_folder(folder: str | Path, device: str | torch.device = "cpu") -> tuple[LSTMLanguageModel, Tokenizer]:
+    """Load ``(model, tokenizer)`` from a checkpoint folder, strictly: every
+    weight must be present with its exact shape, and nothing else may be."""
+    folder = Path(folder)
     for name in REQUIRED_FILES:
         if not (folder / name).is_file():
             raise CheckpointError(f"{folder / name} is missing: a checkpoint folder needs {', '.join(REQUIRED_FILES)}")
     config = _read_config(folder / CONFIG_FILE)
-    try:
-        tokenizer = Tokenizer.load(folder)
-    except (ValueError, TypeError) as error:
-        raise CheckpointError(f"{folder / VOCAB_FILE}: {error}") from error
-    if len(tokenizer) != config["vocab_size"]:
-        raise CheckpointError(
-            f"{folder / VOCAB_FILE} holds {len(tokenizer)} tokens but {folder / CONFIG_FILE} says vocab_size {config['vocab_size']}"
-        )
-    with torch.device("meta"):
-        skeleton = LSTMLanguageModel(**config)
-    if skeleton.parameter_count() > MAX_PARAMETERS:
-        raise CheckpointError(
-            f"{folder / CONFIG_FILE} describes {skeleton.parameter_count():,} parameters; the limit is {MAX_PARAMETERS:,}"
-        )
-    expected = {name: tuple(tensor.shape) for name, tensor in skeleton.state_dict().items()}
-    if skeleton.tie_weights:
-        expected.pop(TIED_DUPLICATE)
-    _check_weights_header(folder / WEIGHTS_FILE, expected)
+    tokenizer = _read_tokenizer(folder, config)
+    _check_weights_header(folder / WEIGHTS_FILE, _expected_shapes(folder / CONFIG_FILE, config))
     tensors = load_file(folder / WEIGHTS_FILE)
     for name, tensor in tensors.items():
         if not torch.isfinite(tensor).all():
             raise CheckpointError(f"{folder / WEIGHTS_FILE}: tensor {name} holds NaN or Inf values")
-    model = LSTMLanguageModel(**config)
+    model = LSTMLanguageModel(config)
     missing, unexpected = model.load_state_dict(tensors, strict=False)
-    missing = [name for name in missing if not (model.tie_weights and name == TIED_DUPLICATE)]
+    missing = [name for name in missing if not (config.tie_weights and name == TIED_DUPLICATE)]
     assert not missing and not unexpected, (missing, unexpected)  # the header check covers both
     model.eval()
     return model.to(device), tokenizer
 
 
-def _read_config(path: Path) -> dict:
+def _read_config(path: Path) -> ModelConfig:
+    """The ``ModelConfig`` that ``config.json`` at ``path`` holds."""
     try:
-        config = read_json(path)
+        return ModelConfig.from_dict(read_json(path))
     except ValueError as error:
-        raise CheckpointError(str(error)) from error
-    if not isinstance(config, dict):
-        raise CheckpointError(f"{path} must hold a JSON object")
-    unknown = set(config) - CONFIG_KEYS
-    if unknown or "vocab_size" not in config:
+        message = str(error)
+        raise CheckpointError(message if message.startswith(str(path)) else f"{path}: {message}") from error
+
+
+def _read_tokenizer(folder: Path, config: ModelConfig) -> Tokenizer:
+    try:
+        tokenizer = Tokenizer.load(folder)
+    except (ValueError, TypeError) as error:
+        raise CheckpointError(f"{folder / VOCAB_FILE}: {error}") from error
+    if len(tokenizer) != config.vocab_size:
         raise CheckpointError(
-            f"{path} has keys {sorted(config)}; allowed are {sorted(CONFIG_KEYS)} and vocab_size is required"
+            f"{folder / VOCAB_FILE} holds {len(tokenizer)} tokens but {folder / CONFIG_FILE} says vocab_size {config.vocab_size}"
         )
-    try:
-        check_config(
-            config["vocab_size"],
-            config.get("embedding_size", 64),
-            config.get("hidden_size", 256),
-            config.get("num_layers", 2),
-            config.get("dropout", 0.2),
+    return tokenizer
+
+
+def _expected_shapes(config_path: Path, config: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """Name -> shape of every stored weight, from a model built on the meta
+    device (no memory), refusing configs beyond ``MAX_PARAMETERS``."""
+    with torch.device("meta"):
+        skeleton = LSTMLanguageModel(config)
+    if skeleton.parameter_count() > MAX_PARAMETERS:
+        raise CheckpointError(
+            f"{config_path} describes {skeleton.parameter_count():,} parameters; the limit is {MAX_PARAMETERS:,}"
         )
-    except ValueError as error:
-        raise CheckpointError(f"{path}: {error}") from error
-    if not isinstance(config.get("tie_weights", False), bool):
-        raise CheckpointError(f"{path}: tie_weights must be true or false, got {config['tie_weights']!r}")
-    return config
+    expected = {name: tuple(tensor.shape) for name, tensor in skeleton.state_dict().items()}
+    if config.tie_weights:
+        expected.pop(TIED_DUPLICATE)
+    return expected
 
 
 def _check_weights_header(path: Path, expected: dict[str, tuple[int, ...]]) -> None:
@@ -171,18 +154,7 @@ def _check_weights_header(path: Path, expected: dict[str, tuple[int, ...]]) -> N
     if not isinstance(header, dict):
         raise CheckpointError(f"{path} is not a safetensors file: its header is not an object")
     header.pop("__metadata__", None)
-    found = {}
-    data_size = size - 8 - header_size
-    for name, entry in header.items():
-        try:
-            shape, (start, end), dtype = tuple(entry["shape"]), entry["data_offsets"], entry["dtype"]
-        except (KeyError, TypeError, ValueError) as error:
-            raise CheckpointError(f"{path}: header entry {name!r} is malformed") from error
-        if dtype not in ("F32", "F16", "BF16"):
-            raise CheckpointError(f"{path}: tensor {name} has dtype {dtype}; weights must be floating point")
-        if not 0 <= start <= end <= data_size:
-            raise CheckpointError(f"{path} is truncated: tensor {name} ends at byte {end} of {data_size}")
-        found[name] = shape
+    found = {name: _tensor_shape(path, name, entry, size - 8 - header_size) for name, entry in header.items()}
     if found != expected:
         missing = sorted(set(expected) - set(found))
         unexpected = sorted(set(found) - set(expected))
@@ -192,7 +164,15 @@ def _check_weights_header(path: Path, expected: dict[str, tuple[int, ...]]) -> N
         raise CheckpointError(f"{path} does not match {CONFIG_FILE}: " + "; ".join(d for d in details if d))
 
 
-def _looks_like_repo_id(text: str) -> bool:
-    repo = text.split("@", 1)[0]
-    parts = repo.split("/")
-    return len(parts) == 2 and all(parts) and not text.startswith((".", "/", "~"))
+def _tensor_shape(path: Path, name: str, entry: object, data_size: int) -> tuple[int, ...]:
+    """The shape of one safetensors header entry, which must describe
+    floating-point data lying inside the file."""
+    try:
+        shape, (start, end), dtype = tuple(entry["shape"]), entry["data_offsets"], entry["dtype"]
+    except (KeyError, TypeError, ValueError) as error:
+        raise CheckpointError(f"{path}: header entry {name!r} is malformed") from error
+    if dtype not in ("F32", "F16", "BF16"):
+        raise CheckpointError(f"{path}: tensor {name} has dtype {dtype}; weights must be floating point")
+    if not 0 <= start <= end <= data_size:
+        raise CheckpointError(f"{path} is truncated: tensor {name} ends at byte {end} of {data_size}")
+    return shape

@@ -1,9 +1,10 @@
 """Named corpora: where each one comes from and how it is split.
 
-Every corpus is read through Hugging Face ``datasets`` and returned as a
-``Corpus``: lines of text for ``train``, ``valid`` and ``test``, plus how they
-are tokenized. This is the only module that knows Hub dataset ids. A local
-copy (``text_file``) goes through the same ``datasets`` loaders as the Hub.
+Every corpus is returned as a ``Corpus``: lines of text for ``train``,
+``valid`` and ``test``, plus how they are tokenized. This is the only module
+that knows Hub dataset ids. Hub corpora (and a local copy of one) are read
+through Hugging Face ``datasets``, as is Tiny Shakespeare's download; Human
+Numbers is generated and local text files are read in plain Python.
 """
 
 from __future__ import annotations
@@ -89,24 +90,25 @@ def number_words(number: int) -> str:
 
 
 def _human_numbers(text_file: str | None, level: str | None, revision: str | None = None) -> Corpus:
-    import datasets
-
-    table = datasets.Dataset.from_dict({"number": list(range(1, 10_000))})
-    table = table.map(lambda row: {"text": number_words(row["number"])})
-    train = " . ".join(table.select(range(0, 8000))["text"])
-    valid = " . ".join(table.select(range(8000, 9999))["text"])
+    """1 … 8,000 in words for train, 8,001 … 9,999 for valid (and test), joined by `` . ``."""
+    train = " . ".join(number_words(number) for number in range(1, 8001))
+    valid = " . ".join(number_words(number) for number in range(8001, 10_000))
     return Corpus("human-numbers", level or "word", {"train": [train], "valid": [valid], "test": [valid]}, False, 1, "generated")
 
 
 # ----- Plain text ------------------------------------------------------------
 
 
-def _read_text_files(data_files: dict[str, str]) -> dict[str, str]:
-    """Whole documents through the ``datasets`` text loader (local or URL)."""
+def _read_text(path: Path) -> str:
+    """A whole UTF-8 file, line endings made ``\n`` (as the ``datasets`` text loader reads it)."""
+    return path.read_text(encoding="utf-8")
+
+
+def _download_text(url: str) -> str:
+    """A whole text document at ``url``, through the ``datasets`` text loader (which caches it)."""
     import datasets
 
-    loaded = datasets.load_dataset("text", data_files=data_files, sample_by="document")
-    return {split: "".join(loaded[split]["text"]) for split in data_files}
+    return "".join(datasets.load_dataset("text", data_files={"train": url}, sample_by="document")["train"]["text"])
 
 
 def _split_by_position(text: str, fractions: tuple[float, ...], at_line_breaks: bool) -> list[str]:
@@ -139,9 +141,9 @@ def _local_text(text_file: str, level: str, name: str) -> Corpus:
         missing = [str(file) for file in files.values() if not file.is_file()]
         if missing:
             raise FileNotFoundError(f"a corpus folder needs train.txt, valid.txt and test.txt; missing {missing}")
-        texts = _read_text_files({split: str(file) for split, file in files.items()})
+        texts = {split: _read_text(file) for split, file in files.items()}
     elif path.is_file():
-        whole = _read_text_files({"train": str(path)})["train"]
+        whole = _read_text(path)
         texts = dict(zip(SPLITS, _split_by_position(whole, (0.9, 0.05, 0.05), at_line_breaks=level == "word")))
     else:
         raise FileNotFoundError(f"text file {text_file} does not exist")
@@ -153,7 +155,7 @@ def _tiny_shakespeare(text_file: str | None, level: str | None, revision: str | 
     level = level or "char"
     source = text_file or TINY_SHAKESPEARE_URL
     try:
-        whole = _read_text_files({"train": source})["train"]
+        whole = _read_text(Path(source)) if Path(source).is_file() else _download_text(source)
     except Exception as error:
         raise _unavailable("tiny-shakespeare", TINY_SHAKESPEARE_URL, error) from error
     train, valid = _split_by_position(whole, (0.9, 0.1), at_line_breaks=False)

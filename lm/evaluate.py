@@ -1,83 +1,26 @@
-"""Scoring a token stream: loss, perplexity, next-token accuracy.
+"""``python -m lm.evaluate DIR [--corpus NAME] [--text-file PATH] [--level char|word] [--split valid|test]``
+prints one JSON object of figures from ``lm.evaluation.evaluate``. The text is
+encoded with the checkpoint's own vocabulary, and the batch rows and window
+length recorded in its ``metrics.json`` are reused so the recorded figures are
+reproduced.
 
-``python -m lm.evaluate DIR [--corpus NAME] [--text-file PATH] [--level char|word] [--split valid|test]``
-prints one JSON object. The text is encoded with the checkpoint's own
-vocabulary, and the batch rows and window length recorded in its
-``metrics.json`` are reused so the recorded figures are reproduced.
+Nothing in ``lm`` imports this module, so ``python -m`` runs it fresh.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 
-import torch
-import torch.nn.functional as F
-
-from lm.data import batchify, windows
-from lm.model import LSTMLanguageModel
-from lm.tokenizer import UNK_ID
-
-DEFAULT_EVAL_BATCH_SIZE = 10
-DEFAULT_EVAL_BPTT = 128
-
-
-@torch.inference_mode()
-def evaluate(
-    model: LSTMLanguageModel,
-    ids: torch.Tensor | list[int],
-    batch_size: int = DEFAULT_EVAL_BATCH_SIZE,
-    bptt: int = DEFAULT_EVAL_BPTT,
-    max_tokens: int | None = None,
-) -> dict[str, float]:
-    """Mean next-token loss (nats), perplexity, accuracy and bits per token
-    over ``ids`` read as ``batch_size`` parallel rows with the state carried;
-    also how many targets are ``<unk>`` and the perplexity over the others
-    (``known_perplexity``), which shows how much unseen words weigh."""
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    ids = torch.as_tensor(ids, dtype=torch.long)
-    if max_tokens is not None:
-        ids = ids[: max_tokens + 1]
-    rows = batchify(ids, batch_size).to(device)  # (B, N)
-    total_loss, total_correct, total_tokens, known_loss, known_tokens = 0.0, 0, 0, 0.0, 0
-    state = None
-    for _, inputs, targets in windows(rows, bptt):
-        logits, state = model(inputs, state)  # (B, T, V)
-        flat_logits = logits.reshape(-1, logits.size(-1)).float()  # (B * T, V)
-        flat_targets = targets.reshape(-1)  # (B * T,)
-        losses = F.cross_entropy(flat_logits, flat_targets, reduction="none")  # (B * T,)
-        known = flat_targets != UNK_ID  # (B * T,)
-        total_loss += losses.sum().item()
-        known_loss += losses[known].sum().item()
-        known_tokens += int(known.sum().item())
-        total_correct += (flat_logits.argmax(-1) == flat_targets).sum().item()
-        total_tokens += flat_targets.numel()
-    model.train(was_training)
-    figures = summarize(total_loss, total_correct, total_tokens)
-    figures["unknown_tokens"] = total_tokens - known_tokens
-    figures["known_perplexity"] = math.exp(min(known_loss / max(known_tokens, 1), 700.0))
-    return figures
-
-
-def summarize(total_loss: float, total_correct: int, total_tokens: int) -> dict[str, float]:
-    loss = total_loss / max(total_tokens, 1)
-    return {
-        "loss": loss,
-        "perplexity": math.exp(min(loss, 700.0)),
-        "accuracy": total_correct / max(total_tokens, 1),
-        "bits_per_token": loss / math.log(2),
-        "tokens": total_tokens,
-    }
+from lm.checkpoints import read_metrics
+from lm.corpora import CORPORA, load_corpus
+from lm.evaluation import DEFAULT_EVAL_BATCH_SIZE, DEFAULT_EVAL_BPTT, evaluate
+from lm.hub import load
 
 
 def main(argv: list[str] | None = None) -> None:
-    from lm.checkpoints import load, read_metrics
-    from lm.corpora import CORPORA, load_corpus
-
-    parser = argparse.ArgumentParser(prog="python -m lm.evaluate", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m lm.evaluate",
+                                     description="Scoring a token stream: loss, perplexity, next-token accuracy.")
     parser.add_argument("checkpoint", help="checkpoint folder or Hub repo id")
     parser.add_argument("--corpus", help="corpus name (default: the one the checkpoint was trained on)")
     parser.add_argument("--text-file", help="local copy of the corpus, or plain text / a folder of train/valid/test.txt")

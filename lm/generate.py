@@ -11,15 +11,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from lm.checkpoints import CheckpointError, load
-from lm.sampling import encode_prompt, generate, stream
+from lm.checkpoints import CheckpointError
+from lm.hub import load
+from lm.prompt import encode_prompt
+from lm.sampling import DEFAULT_TEMPERATURES, SamplingSettings, generate, stream
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m lm.generate", description="Sample from a checkpoint at several temperatures.")
     parser.add_argument("checkpoint", help="checkpoint folder or Hub repo id")
     parser.add_argument("--prompt", default="", help="text to continue (empty: a fresh start)")
-    parser.add_argument("--temperatures", type=float, nargs="+", default=[0.5, 0.8, 1.0])
+    parser.add_argument("--temperatures", type=float, nargs="+", default=list(DEFAULT_TEMPERATURES))
     parser.add_argument("--max-new-tokens", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--top-k", type=int)
@@ -27,16 +29,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stream", action="store_true", help="print tokens as they are drawn")
     args = parser.parse_args(argv)
     try:
+        settings = SamplingSettings(args.temperatures, args.max_new_tokens, args.seed, args.top_k, args.top_p)
         model, tokenizer = load(args.checkpoint)
         prompt = encode_prompt(tokenizer, args.prompt)
-        settings = (prompt, args.temperatures, args.max_new_tokens, args.seed, args.top_k, args.top_p)
         if prompt.unknown:
             print(f"note: not in the vocabulary: {prompt.unknown[:20]}", file=sys.stderr)
         if args.stream:
-            for step in stream(model, tokenizer, *settings):
+            for step in stream(model, tokenizer, prompt, settings):
                 print(" | ".join(f"T={t:g}: {piece!r}" for t, piece in zip(args.temperatures, step.pieces)), flush=True)
             return
-        result = generate(model, tokenizer, *settings)
+        result = generate(model, tokenizer, prompt, settings)
     except (ValueError, CheckpointError, OSError) as error:
         parser.exit(1, f"error: {error}\n")
     for sample in result.samples:

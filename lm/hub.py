@@ -1,28 +1,31 @@
 """Checkpoints on the Hugging Face Hub: download into the shared cache, and
-the list of Hub models the studio offers.
+``load``, which opens a local checkpoint folder or a Hub repo id.
 
 Only a checkpoint's safetensors and JSON files (and its model card) are ever
 fetched, so nothing that could be unpickled reaches the disk. Every request
 has a timeout; when the Hub cannot be reached a cached copy of the revision is
 used, and otherwise a ``HubError`` says what went wrong. Downloads land in the
 cache only once complete and of the announced size (``huggingface_hub`` writes
-to a temporary file and checks it), so a truncated file is never used.
+to a temporary file and checks it), so a truncated file is never used. The
+folder format itself (files, validation, loading) is ``lm.checkpoints``'.
+
+Files are fetched one by one rather than with ``snapshot_download``: its
+listing calls take no timeout, and it names neither the file whose download
+failed nor the total size up front.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from lm.checkpoints import CONFIG_FILE, METRICS_FILE, REQUIRED_FILES, WEIGHTS_FILE, CheckpointError
-from lm.files import read_json
-from lm.tokenizer import VOCAB_FILE
+import torch
 
-CHECKPOINT_FILES = (CONFIG_FILE, WEIGHTS_FILE, VOCAB_FILE, METRICS_FILE, "README.md")
+from lm.checkpoints import CHECKPOINT_FILES, REQUIRED_FILES, CheckpointError, load_folder
+from lm.model import LSTMLanguageModel
+from lm.tokenizer import Tokenizer
+
 DEFAULT_TIMEOUT = 10.0
-MODEL_LIST_KEYS = {"repo", "revision", "name", "corpus"}
 OFFLINE_HINT = "shipped models still work"
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes expected; 0 when unknown)
@@ -36,6 +39,22 @@ class HubError(CheckpointError):
     def __init__(self, reason: str, message: str):
         super().__init__(message)
         self.reason = reason
+
+
+class _Unreachable(Exception):
+    """No answer from the Hub (or only a 5xx); the message says why."""
+
+
+def load(source: str | Path, device: str | torch.device = "cpu") -> tuple[LSTMLanguageModel, Tokenizer]:
+    """Load ``(model, tokenizer)`` from a local checkpoint folder or a Hub
+    repo id (``user/repo`` or ``user/repo@revision``), strictly: every weight
+    must be present with its exact shape, and nothing else may be."""
+    folder = Path(source)
+    if not folder.is_dir():
+        if isinstance(source, Path) or not _looks_like_repo_id(str(source)):
+            raise CheckpointError(f"{source} is neither a checkpoint folder nor a Hub repo id like 'user/repo'")
+        folder = download(str(source))
+    return load_folder(folder, device)
 
 
 def split_reference(reference: str) -> tuple[str, str]:
@@ -57,7 +76,7 @@ def download(
     the Hub (``endpoint`` or ``$HF_ENDPOINT``) into the cache, or found there
     when the Hub cannot be reached. Raises ``HubError``."""
     import httpx2
-    from huggingface_hub import HfApi, hf_hub_download
+    from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import HFValidationError, HfHubHTTPError, OfflineModeIsEnabled
     from huggingface_hub.utils import validate_repo_id
 
@@ -68,22 +87,19 @@ def download(
         raise HubError("invalid", f"{reference!r} is not a Hub repo id like 'user/repo' or 'user/repo@revision'") from error
     where = f"{repo_id}@{revision}"
     try:
-        info = HfApi(endpoint=endpoint, token=token).repo_info(repo_id, revision=revision, timeout=timeout, files_metadata=True)
-    except (OfflineModeIsEnabled, httpx2.TransportError) as error:
-        return _cached_or_unreachable(repo_id, revision, cache_dir, _unreachable_reason(error, timeout))
-    except HfHubHTTPError as error:
-        status = error.response.status_code if error.response is not None else None
-        if status is not None and status >= 500:
-            return _cached_or_unreachable(repo_id, revision, cache_dir, f"the Hub answered HTTP {status}")
-        raise _http_error(error, repo_id, revision) from error
-    present = {sibling.rfilename: sibling.size or 0 for sibling in info.siblings or []}
-    missing = [name for name in REQUIRED_FILES if name not in present]
+        sizes = _file_sizes(repo_id, revision, endpoint, timeout, token)
+    except _Unreachable as why:
+        folder = cached_folder(where, cache_dir)
+        if folder is not None:
+            return folder
+        raise HubError("unreachable", f"{where} is not available offline and the Hub cannot be reached ({why}); "
+                                      f"{OFFLINE_HINT}") from why.__cause__
+    missing = [name for name in REQUIRED_FILES if name not in sizes]
     if missing:
         raise HubError("missing-file", f"{where} is not a checkpoint: it has no {', '.join(missing)} "
-                                       f"(it holds {sorted(present) or 'no files'})")
-    wanted = [name for name in CHECKPOINT_FILES if name in present]
-    total = sum(present[name] for name in wanted)
-    bar = _progress_bar(progress, total)
+                                       f"(it holds {sorted(sizes) or 'no files'})")
+    wanted = [name for name in CHECKPOINT_FILES if name in sizes]
+    bar = _progress_bar(progress, sum(sizes[name] for name in wanted))
     folder, pinned = None, revision  # the first file resolves (and caches) the revision; the rest use its commit
     for name in wanted:
         try:
@@ -111,23 +127,29 @@ def cached_folder(reference: str, cache_dir: str | Path | None = None) -> Path |
     return None
 
 
-def _cached_or_unreachable(repo_id: str, revision: str, cache_dir, why: str) -> Path:
-    folder = cached_folder(f"{repo_id}@{revision}", cache_dir)
-    if folder is not None:
-        return folder
-    raise HubError("unreachable", f"{repo_id}@{revision} is not available offline and the Hub cannot be reached "
-                                  f"({why}); {OFFLINE_HINT}")
+def _file_sizes(repo_id: str, revision: str, endpoint: str | None, timeout: float,
+                token: str | bool | None) -> dict[str, int]:
+    """Name -> bytes of every file of the revision. Raises ``HubError`` when
+    the Hub refuses, ``_Unreachable`` when it does not answer."""
+    import httpx2  # huggingface_hub passes its HTTP client's transport errors through unwrapped
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
-
-def _unreachable_reason(error: Exception, timeout: float) -> str:
-    import httpx2
-    from huggingface_hub.errors import OfflineModeIsEnabled
-
-    if isinstance(error, OfflineModeIsEnabled):
-        return "HF_HUB_OFFLINE is set"
-    if isinstance(error, httpx2.TimeoutException):
-        return f"no answer within {timeout:g} s"
-    return f"{type(error).__name__}: {error}"
+    try:
+        info = HfApi(endpoint=endpoint, token=token).repo_info(repo_id, revision=revision, timeout=timeout,
+                                                               files_metadata=True)
+    except OfflineModeIsEnabled as error:
+        raise _Unreachable("HF_HUB_OFFLINE is set") from error
+    except httpx2.TimeoutException as error:
+        raise _Unreachable(f"no answer within {timeout:g} s") from error
+    except httpx2.TransportError as error:
+        raise _Unreachable(f"{type(error).__name__}: {error}") from error
+    except HfHubHTTPError as error:
+        status = error.response.status_code if error.response is not None else None
+        if status is not None and status >= 500:
+            raise _Unreachable(f"the Hub answered HTTP {status}") from error
+        raise _http_error(error, repo_id, revision) from error
+    return {sibling.rfilename: sibling.size or 0 for sibling in info.siblings or []}
 
 
 def _http_error(error: Exception, repo_id: str, revision: str) -> HubError:
@@ -182,38 +204,7 @@ def _progress_bar(progress: Progress | None, total: int):
     return Bar
 
 
-# ----- the studio's list of Hub models ------------------------------------------
-
-
-@dataclass(frozen=True)
-class HubModel:
-    """One entry of ``models.json``: a Hub checkpoint offered by the studio."""
-
-    name: str
-    repo: str
-    revision: str = "main"
-    corpus: str = ""
-
-    @property
-    def reference(self) -> str:
-        return f"{self.repo}@{self.revision}"
-
-
-def read_model_list(path: str | Path) -> list[HubModel]:
-    """``models.json``: ``{"models": [{"name", "repo", "revision", "corpus"}, ...]}``;
-    a missing file means no Hub models."""
-    path = Path(path)
-    if not path.is_file():
-        return []
-    data = read_json(path)
-    entries = data.get("models") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        raise ValueError(f"{path} must hold {{\"models\": [...]}}")
-    models = []
-    for index, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not {"name", "repo"} <= set(entry) or set(entry) - MODEL_LIST_KEYS:
-            raise ValueError(f"{path}: entry {index} needs 'name' and 'repo' (and may have 'revision', 'corpus')")
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._()-]{0,59}", str(entry["name"])):
-            raise ValueError(f"{path}: entry {index} has name {entry['name']!r}; use letters, digits, spaces and . _ ( ) -")
-        models.append(HubModel(**{key: str(value) for key, value in entry.items()}))
-    return models
+def _looks_like_repo_id(text: str) -> bool:
+    repo = text.split("@", 1)[0]
+    parts = repo.split("/")
+    return len(parts) == 2 and all(parts) and not text.startswith((".", "/", "~"))

@@ -1,16 +1,17 @@
-"""The LSTM language model: embedding -> stacked LSTM -> dropout -> linear.
+"""The LSTM language model: embedding -> stacked LSTM -> dropout -> linear,
+and ``ModelConfig``, the one description of its shape.
 
-Its ``__init__`` keyword arguments are its whole configuration; through
-``PyTorchModelHubMixin`` they become ``config.json`` beside the weights. No I/O
-happens here: saving and loading live in ``lm.checkpoints``.
+``ModelConfig`` is what ``config.json`` holds beside the weights; its fields
+are the model's keyword arguments. No I/O happens here: saving and loading
+live in ``lm.checkpoints``.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import asdict, dataclass, fields
 
 import torch
-from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
 LSTMState = tuple[torch.Tensor, torch.Tensor]  # (h, c), each (L, B, H)
@@ -21,49 +22,75 @@ MAX_WIDTH = 8192
 MAX_LAYERS = 16
 
 
-class LSTMLanguageModel(
-    nn.Module,
-    PyTorchModelHubMixin,
-    library_name="lstm-studio",
-    tags=["lstm", "language-model", "text-generation"],
-    pipeline_tag="text-generation",
-    license="mit",
-):
+@dataclass(frozen=True)
+class ModelConfig:
+    """The model's shape; saved as ``config.json``."""
+
+    vocab_size: int  # tokens, <unk> and <eos> included
+    embedding_size: int = 64  # width of the token embedding
+    hidden_size: int = 256  # width of each LSTM layer
+    num_layers: int = 2  # stacked LSTM layers
+    dropout: float = 0.2  # on embeddings, between layers and on the output (training only)
+    tie_weights: bool = False  # the output layer shares the embedding matrix
+
+    def __post_init__(self) -> None:
+        for name, limit in (("vocab_size", MAX_VOCAB_SIZE), ("embedding_size", MAX_WIDTH),
+                            ("hidden_size", MAX_WIDTH), ("num_layers", MAX_LAYERS)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit:
+                raise ValueError(f"{name} must be an integer in [1, {limit}], got {value!r}")
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        if not isinstance(self.tie_weights, bool):
+            raise ValueError(f"tie_weights must be true or false, got {self.tie_weights!r}")
+
+    @classmethod
+    def from_dict(cls, data: object) -> "ModelConfig":
+        """A config read from JSON: an object with these fields only,
+        ``vocab_size`` required; ``ValueError`` names what is wrong."""
+        allowed = sorted(item.name for item in fields(cls))
+        if not isinstance(data, dict):
+            raise ValueError("must hold a JSON object")
+        if set(data) - set(allowed) or "vocab_size" not in data:
+            raise ValueError(f"has keys {sorted(data)}; allowed are {allowed} and vocab_size is required")
+        return cls(**data)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class LSTMLanguageModel(nn.Module):
     """Next-token model. ``forward(tokens, state) -> (logits, state)`` with
     tokens ``(B, T)`` and logits ``(B, T, V)``; pass the returned state back in
-    to continue the same streams."""
+    to continue the same streams.
 
-    def __init__(
-        self,
-        vocab_size: int,
-        embedding_size: int = 64,
-        hidden_size: int = 256,
-        num_layers: int = 2,
-        dropout: float = 0.2,
-        tie_weights: bool = False,
-    ):
+    Built from a ``ModelConfig`` or from its fields:
+    ``LSTMLanguageModel(config)`` or ``LSTMLanguageModel(vocab_size, hidden_size=...)``."""
+
+    def __init__(self, vocab_size: int | ModelConfig, **shape):
         super().__init__()
-        check_config(vocab_size, embedding_size, hidden_size, num_layers, dropout)
-        self.vocab_size = vocab_size
-        self.embedding_size = embedding_size
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.tie_weights = tie_weights
-        self.embedding = nn.Embedding(vocab_size, embedding_size)
-        self.dropout = nn.Dropout(dropout)
+        config = vocab_size if isinstance(vocab_size, ModelConfig) else ModelConfig(vocab_size, **shape)
+        self.config = config
+        self.vocab_size = config.vocab_size
+        self.embedding_size = config.embedding_size
+        self.hidden_size = config.hidden_size
+        self.num_layers = config.num_layers
+        self.tie_weights = config.tie_weights
+        self.embedding = nn.Embedding(config.vocab_size, config.embedding_size)
+        self.dropout = nn.Dropout(config.dropout)
         self.lstm = nn.LSTM(
-            embedding_size,
-            hidden_size,
-            num_layers,
+            config.embedding_size,
+            config.hidden_size,
+            config.num_layers,
             batch_first=True,
-            dropout=dropout if num_layers > 1 else 0.0,
+            dropout=config.dropout if config.num_layers > 1 else 0.0,
         )
         # Tying needs the decoder input to be embedding-sized; project when
         # the LSTM is wider or narrower than the embedding.
-        output_size = embedding_size if tie_weights else hidden_size
-        self.projection = nn.Linear(hidden_size, embedding_size) if tie_weights and hidden_size != embedding_size else None
-        self.decoder = nn.Linear(output_size, vocab_size)
-        if tie_weights:
+        tied, hidden, embedding = config.tie_weights, config.hidden_size, config.embedding_size
+        self.projection = nn.Linear(hidden, embedding) if tied and hidden != embedding else None
+        self.decoder = nn.Linear(embedding if tied else hidden, config.vocab_size)
+        if tied:
             self.decoder.weight = self.embedding.weight
         self.reset_parameters()
 
@@ -133,16 +160,3 @@ class LSTMLanguageModel(
     def parameter_count(self) -> int:
         return sum(parameter.numel() for parameter in self.parameters())
 
-
-def check_config(vocab_size: int, embedding_size: int, hidden_size: int, num_layers: int, dropout: float) -> None:
-    """Refuse sizes that are wrong or absurd before any allocation."""
-    for name, value, limit in (
-        ("vocab_size", vocab_size, MAX_VOCAB_SIZE),
-        ("embedding_size", embedding_size, MAX_WIDTH),
-        ("hidden_size", hidden_size, MAX_WIDTH),
-        ("num_layers", num_layers, MAX_LAYERS),
-    ):
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit:
-            raise ValueError(f"{name} must be an integer in [1, {limit}], got {value!r}")
-    if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")

@@ -3,8 +3,9 @@ metrics, and the loss curve it shows (an SVG drawn from the epoch history)."""
 
 from __future__ import annotations
 
-from lm.corpora import HUB_DATASET_IDS as HUB_DATASETS
+from huggingface_hub import EvalResult, ModelCardData
 
+from lm.corpora import HUB_DATASET_IDS as HUB_DATASETS
 
 LOSS_CURVE_FILE = "loss_curve.svg"
 
@@ -16,16 +17,7 @@ def model_card(metrics: dict, samples: dict[float, str] | None = None, curve: bo
     corpus = metrics.get("corpus", "text")
     valid, test = metrics.get("valid", {}), metrics.get("test", {})
     config = metrics.get("config", {})
-    lines = ["---", "library_name: lstm-studio", "pipeline_tag: text-generation", "license: mit",
-             "tags:", "- lstm", "- language-model", f"- {corpus}"]
-    if corpus in HUB_DATASETS:
-        lines += ["datasets:", f"- {HUB_DATASETS[corpus]}"]
-    lines += ["model-index:", f"- name: lstm-{corpus}", "  results:", "  - task:", "      type: text-generation",
-              "    dataset:", f"      name: {corpus}", f"      type: {HUB_DATASETS.get(corpus, corpus)}", "    metrics:"]
-    for split, figures in (("valid", valid), ("test", test)):
-        if "perplexity" in figures:
-            lines += ["    - type: perplexity", f"      name: {split} perplexity", f"      value: {figures['perplexity']:.3f}"]
-    lines += ["---", "", f"# LSTM language model: {corpus}", ""]
+    lines = ["---", card_metadata(metrics).to_yaml(), "---", "", f"# LSTM language model: {corpus}", ""]
     lines += [
         f"A {config.get('num_layers', '?')}-layer LSTM ({config.get('hidden_size', '?')} wide, "
         f"embedding {config.get('embedding_size', '?')}) trained at {metrics.get('level', '?')} level on "
@@ -66,6 +58,23 @@ def model_card(metrics: dict, samples: dict[float, str] | None = None, curve: bo
             lines += [f"**temperature {temperature:g}**", "", "```", text, "```", ""]
     lines += ["", "Load it with `lm.load(FOLDER_OR_REPO_ID)`; files are safetensors and JSON only.", ""]
     return "\n".join(lines)
+
+
+def card_metadata(metrics: dict) -> ModelCardData:
+    """The card's Hub metadata: library, task, tags, the Hub dataset of a
+    named corpus, and the valid and test perplexities as evaluation results."""
+    corpus = metrics.get("corpus", "text")
+    dataset = HUB_DATASETS.get(corpus, corpus)
+    results = [
+        EvalResult(task_type="text-generation", dataset_type=dataset, dataset_name=corpus, metric_type="perplexity",
+                   metric_name=f"{split} perplexity", metric_value=round(metrics[split]["perplexity"], 3))
+        for split in ("valid", "test") if "perplexity" in metrics.get(split, {})
+    ]
+    return ModelCardData(
+        library_name="lstm-studio", pipeline_tag="text-generation", license="mit",
+        tags=["lstm", "language-model", corpus], datasets=[HUB_DATASETS[corpus]] if corpus in HUB_DATASETS else None,
+        model_name=f"lstm-{corpus}", eval_results=results or None,
+    )
 
 
 def loss_curve_svg(history: list[dict], width: int = 480, height: int = 240) -> str:

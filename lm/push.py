@@ -12,12 +12,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from lm.checkpoints import CARD_FILE, CheckpointError, load_folder, read_metrics
-from lm.hub import CHECKPOINT_FILES
+from lm.checkpoints import CARD_FILE, CHECKPOINT_FILES, CheckpointError, load_folder, read_metrics
 from lm.model_card import LOSS_CURVE_FILE, loss_curve_svg, model_card
-from lm.sampling import generate
+from lm.sampling import DEFAULT_TEMPERATURES, SamplingSettings, generate
 
-SAMPLE_TEMPERATURES = (0.5, 0.8, 1.0)
 SAMPLE_TOKENS = 120
 
 
@@ -28,7 +26,8 @@ def stage(folder: str | Path, into: str | Path, seed: int = 0) -> Path:
     folder, into = Path(folder), Path(into)
     model, tokenizer = load_folder(folder)
     metrics = read_metrics(folder)
-    texts = generate(model, tokenizer, "", list(SAMPLE_TEMPERATURES), SAMPLE_TOKENS, seed).texts
+    settings = SamplingSettings(temperatures=DEFAULT_TEMPERATURES, max_new_tokens=SAMPLE_TOKENS, seed=seed)
+    texts = generate(model, tokenizer, "", settings).texts
     into.mkdir(parents=True, exist_ok=True)
     for name in CHECKPOINT_FILES:
         if name != CARD_FILE and (folder / name).is_file():
@@ -36,7 +35,7 @@ def stage(folder: str | Path, into: str | Path, seed: int = 0) -> Path:
     history = metrics.get("history", [])
     if history:
         (into / LOSS_CURVE_FILE).write_text(loss_curve_svg(history), encoding="utf-8")
-    card = model_card(metrics, dict(zip(SAMPLE_TEMPERATURES, texts)), curve=bool(history))
+    card = model_card(metrics, dict(zip(DEFAULT_TEMPERATURES, texts)), curve=bool(history))
     (into / CARD_FILE).write_text(card, encoding="utf-8")
     return into
 

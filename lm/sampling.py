@@ -1,4 +1,5 @@
-"""Stepwise, batched sampling and scoring.
+"""Stepwise, batched sampling, and ``SamplingSettings``, the one validated
+description of what to draw.
 
 The prompt is run through the model once; after that each step feeds only the
 token just drawn, with the LSTM state carried forward. Every temperature (and
@@ -13,6 +14,7 @@ order), so the only difference between columns is the temperature; at
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Iterator
@@ -21,24 +23,67 @@ from dataclasses import dataclass, field
 import torch
 
 from lm.model import LSTMLanguageModel
+from lm.prompt import Prompt, as_prompt
 from lm.tokenizer import EOS_ID, UNK_ID, Tokenizer
 
+DEFAULT_TEMPERATURES = (0.5, 0.8, 1.0)
 MAX_TEMPERATURE = 5.0
-MAX_TEMPERATURES = 8
+MAX_TEMPERATURES = 6
 MAX_SAMPLES_PER_TEMPERATURE = 8
 MAX_NEW_TOKENS = 2000
-MAX_PROMPT_CHARACTERS = 20_000
-MAX_PROMPT_TOKENS = 5_000
 TOP_ALTERNATIVES = 5
 
 
-@dataclass
-class Prompt:
-    """A prompt as the model sees it, plus what could not be represented."""
+def _is_integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
-    ids: list[int]
-    unknown: list[str]  # words that became <unk>, or characters dropped
-    fresh_start: bool  # empty prompt: the model starts from <eos>
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    """What to draw; built once from the page, the API or the command line
+    and carried unchanged to the sampler. Each range is checked here and
+    nowhere else."""
+
+    temperatures: tuple[float, ...] = DEFAULT_TEMPERATURES  # one column each; 0 is greedy
+    max_new_tokens: int = 100  # steps after the prompt, unless every row draws <eos> first
+    seed: int = 0  # the same seed, the same samples
+    top_k: int | None = None  # draw only among the k most likely tokens
+    top_p: float | None = None  # draw only within the nucleus holding this much probability
+    samples_per_temperature: int = 1  # rows per temperature
+
+    def __post_init__(self) -> None:
+        if not _is_integer(self.seed):
+            raise ValueError(f"seed must be an integer, got {self.seed!r}")
+        temperatures = self.temperatures
+        if not isinstance(temperatures, (list, tuple)) or not 1 <= len(temperatures) <= MAX_TEMPERATURES:
+            count = len(temperatures) if isinstance(temperatures, (list, tuple)) else temperatures
+            raise ValueError(f"give between 1 and {MAX_TEMPERATURES} temperatures, got {count}")
+        for temperature in temperatures:
+            if (isinstance(temperature, bool) or not isinstance(temperature, (int, float))
+                    or not 0.0 <= temperature <= MAX_TEMPERATURE):
+                raise ValueError(f"temperature must be in [0, {MAX_TEMPERATURE:g}], got {temperature}")
+        object.__setattr__(self, "temperatures", tuple(temperatures))
+        if not _is_integer(self.max_new_tokens) or not 1 <= self.max_new_tokens <= MAX_NEW_TOKENS:
+            raise ValueError(f"max_new_tokens must be an integer in [1, {MAX_NEW_TOKENS}], got {self.max_new_tokens}")
+        if self.top_k is not None and (not _is_integer(self.top_k) or self.top_k < 1):
+            raise ValueError(f"top_k must be a positive integer or None, got {self.top_k}")
+        if self.top_p is not None and (not isinstance(self.top_p, (int, float)) or not 0.0 < self.top_p <= 1.0):
+            raise ValueError(f"top_p must be in (0, 1] or None, got {self.top_p}")
+        rows = self.samples_per_temperature
+        if not _is_integer(rows) or not 1 <= rows <= MAX_SAMPLES_PER_TEMPERATURE:
+            raise ValueError(f"samples_per_temperature must be in [1, {MAX_SAMPLES_PER_TEMPERATURE}], got {rows}")
+
+    @classmethod
+    def of(cls, settings: "SamplingSettings | None" = None, **options) -> "SamplingSettings":
+        """``settings`` with ``options`` replacing some of its fields (or
+        defaults with ``options``, when there are no settings)."""
+        if settings is None:
+            return cls(**options)
+        return dataclasses.replace(settings, **options) if options else settings
+
+    @property
+    def rows(self) -> int:
+        return len(self.temperatures) * self.samples_per_temperature
 
 
 @dataclass
@@ -76,78 +121,6 @@ class Samples:
         return [sample.text for sample in self.samples]
 
 
-@dataclass
-class Score:
-    """Per-token log-probabilities (nats) of a text and its perplexity."""
-
-    pieces: list[str]
-    log_probabilities: list[float]
-    unknown: list[str]
-
-    @property
-    def surprisals(self) -> list[float]:
-        """Bits of surprise per token."""
-        return [-value / math.log(2) for value in self.log_probabilities]
-
-    @property
-    def perplexity(self) -> float:
-        if not self.log_probabilities:
-            return float("nan")
-        return math.exp(-sum(self.log_probabilities) / len(self.log_probabilities))
-
-
-def encode_prompt(tokenizer: Tokenizer, prompt: str) -> Prompt:
-    """Word level: unknown words become ``<unk>`` and are reported. Character
-    level: unknown characters are reported and dropped. An empty prompt
-    starts from ``<eos>``, the model's picture of a fresh start."""
-    if not isinstance(prompt, str):
-        raise ValueError(f"prompt must be text, got {type(prompt).__name__}")
-    if len(prompt) > MAX_PROMPT_CHARACTERS:
-        raise ValueError(f"prompt is {len(prompt):,} characters long; the limit is {MAX_PROMPT_CHARACTERS:,}")
-    unknown = tokenizer.unknown_pieces(prompt)
-    ids = tokenizer.encode(prompt)
-    if tokenizer.level == "char":
-        ids = [token_id for token_id in ids if token_id != UNK_ID]
-    if len(ids) > MAX_PROMPT_TOKENS:
-        raise ValueError(f"prompt is {len(ids):,} tokens long; the limit is {MAX_PROMPT_TOKENS:,}")
-    if not ids:
-        return Prompt([EOS_ID], unknown, True)
-    return Prompt(ids, unknown, False)
-
-
-def _as_prompt(tokenizer: Tokenizer, prompt: "str | Prompt") -> Prompt:
-    return prompt if isinstance(prompt, Prompt) else encode_prompt(tokenizer, prompt)
-
-
-def check_settings(
-    temperatures: list[float],
-    max_new_tokens: int,
-    top_k: int | None,
-    top_p: float | None,
-    samples_per_temperature: int,
-    seed: int = 0,
-) -> None:
-    """Refuse out-of-range settings with a message naming value and range."""
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ValueError(f"seed must be an integer, got {seed!r}")
-    if not isinstance(temperatures, (list, tuple)) or not 1 <= len(temperatures) <= MAX_TEMPERATURES:
-        count = len(temperatures) if isinstance(temperatures, (list, tuple)) else temperatures
-        raise ValueError(f"give between 1 and {MAX_TEMPERATURES} temperatures, got {count}")
-    for temperature in temperatures:
-        if not isinstance(temperature, (int, float)) or not 0.0 <= temperature <= MAX_TEMPERATURE:
-            raise ValueError(f"temperature must be in [0, {MAX_TEMPERATURE:g}], got {temperature}")
-    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or not 1 <= max_new_tokens <= MAX_NEW_TOKENS:
-        raise ValueError(f"max_new_tokens must be an integer in [1, {MAX_NEW_TOKENS}], got {max_new_tokens}")
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
-        raise ValueError(f"top_k must be a positive integer or None, got {top_k}")
-    if top_p is not None and (not isinstance(top_p, (int, float)) or not 0.0 < top_p <= 1.0):
-        raise ValueError(f"top_p must be in (0, 1] or None, got {top_p}")
-    if not isinstance(samples_per_temperature, int) or not 1 <= samples_per_temperature <= MAX_SAMPLES_PER_TEMPERATURE:
-        raise ValueError(
-            f"samples_per_temperature must be in [1, {MAX_SAMPLES_PER_TEMPERATURE}], got {samples_per_temperature}"
-        )
-
-
 def _restrict(scaled: torch.Tensor, top_k: int | None, top_p: float | None) -> torch.Tensor:
     """Set logits outside the top-k / nucleus to -inf. ``scaled``: (B, V)."""
     if top_k is not None and top_k < scaled.size(-1):
@@ -168,33 +141,30 @@ def stream(
     model: LSTMLanguageModel,
     tokenizer: Tokenizer,
     prompt: str | Prompt,
-    temperatures: list[float] = (0.5, 0.8, 1.0),
-    max_new_tokens: int = 100,
-    seed: int = 0,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    samples_per_temperature: int = 1,
+    settings: SamplingSettings | None = None,
+    *,
     details: bool = True,
+    **options,
 ) -> Iterator[Step]:
-    """Yield one ``Step`` per new token for all rows at once; rows are
-    ``temperatures`` in order, each repeated ``samples_per_temperature``
-    times. Stops when every row has drawn ``<eos>`` or after
-    ``max_new_tokens``. ``details=False`` skips the decoded pieces and the
-    top-5 alternatives (what ``generate`` needs is only the ids). ``prompt``
-    may be text or a ``Prompt`` already made by ``encode_prompt``."""
-    temperatures = list(temperatures)
-    check_settings(temperatures, max_new_tokens, top_k, top_p, samples_per_temperature, seed)
-    encoded = _as_prompt(tokenizer, prompt)
+    """Yield one ``Step`` per new token for all rows at once; rows are the
+    temperatures in order, each repeated ``samples_per_temperature`` times.
+    Stops when every row has drawn ``<eos>`` or after ``max_new_tokens``.
+    ``options`` are ``SamplingSettings`` fields (``temperatures=[0.5, 1.0]``).
+    ``details=False`` skips the decoded pieces and the top-5 alternatives.
+    ``prompt`` may be text or a ``Prompt`` already made by ``encode_prompt``."""
+    settings = SamplingSettings.of(settings, **options)
+    encoded = as_prompt(tokenizer, prompt)
     model.eval()
     device = next(model.parameters()).device
-    rows = len(temperatures) * samples_per_temperature
+    per_temperature = settings.samples_per_temperature
     row_temperatures = torch.tensor(
-        [t for t in temperatures for _ in range(samples_per_temperature)], device=device
+        [t for t in settings.temperatures for _ in range(per_temperature)], device=device
     ).unsqueeze(1)  # (B, 1)
+    rows = row_temperatures.size(0)
     greedy = row_temperatures == 0  # (B, 1)
     safe_temperatures = torch.where(greedy, torch.ones_like(row_temperatures), row_temperatures)
-    sample_index = torch.arange(rows, device=device) % samples_per_temperature  # (B,)
-    generator = torch.Generator(device="cpu").manual_seed(seed)
+    sample_index = torch.arange(rows, device=device) % per_temperature  # (B,)
+    generator = torch.Generator(device="cpu").manual_seed(settings.seed)
 
     prompt_ids = torch.tensor([encoded.ids], device=device)  # (1, P)
     logits, (hidden, cell) = model(prompt_ids)  # (1, P, V)
@@ -204,14 +174,14 @@ def stream(
     unk_counts = torch.zeros(rows, dtype=torch.long, device=device)
     greedy_rows = greedy.squeeze(1)  # (B,)
     any_greedy = bool(greedy_rows.any())
-    for index in range(max_new_tokens):
-        probabilities = _restrict(last / safe_temperatures, top_k, top_p).softmax(-1)  # (B, V), <unk> included
+    for index in range(settings.max_new_tokens):
+        probabilities = _restrict(last / safe_temperatures, settings.top_k, settings.top_p).softmax(-1)  # (B, V)
         unk_probability = probabilities[:, UNK_ID].clone()  # (B,)
         probabilities[:, UNK_ID] = 0.0
         cumulative = probabilities.cumsum(-1)  # (B, V), ends at 1 - p(<unk>)
         total = cumulative[:, -1:]  # (B, 1)
         # One uniform number per sample index, shared by every temperature.
-        uniform = torch.rand(samples_per_temperature, generator=generator).to(device)[sample_index]  # (B,)
+        uniform = torch.rand(per_temperature, generator=generator).to(device)[sample_index]  # (B,)
         # In id order <unk> (id 0) owns [0, p(<unk>)): a draw there is one the
         # seeds would have redrawn. Spreading u over the rest draws from the
         # distribution without <unk>, exactly what redrawing converges to.
@@ -256,118 +226,51 @@ def _piece(tokenizer: Tokenizer, token_id: int) -> str:
     return tokenizer.decode([token_id])
 
 
+class Collector:
+    """Gathers the ``Step``s of a ``stream`` into ``Samples``, so a caller can
+    take the samples drawn so far at any point."""
+
+    def __init__(self, tokenizer: Tokenizer, prompt: Prompt, settings: SamplingSettings):
+        self.tokenizer, self.prompt, self.settings = tokenizer, prompt, settings
+        self.drawn: list[list[int]] = [[] for _ in range(settings.rows)]
+        self.ended, self.unk_masked = [False] * settings.rows, [0] * settings.rows
+
+    def add(self, step: Step) -> None:
+        for row, token_id in enumerate(step.token_ids):
+            if not self.ended[row] and token_id != EOS_ID:
+                self.drawn[row].append(token_id)
+        self.ended, self.unk_masked = step.ended, step.unk_masked
+
+    def samples(self, truncated: bool = False) -> Samples:
+        prompt_ids = [] if self.prompt.fresh_start else self.prompt.ids
+        per_temperature = self.settings.samples_per_temperature
+        samples = [
+            Sample(self.settings.temperatures[row // per_temperature], self.tokenizer.decode(prompt_ids + drawn),
+                   self.tokenizer.decode(drawn), drawn[:], self.ended[row], self.unk_masked[row])
+            for row, drawn in enumerate(self.drawn)
+        ]
+        return Samples(self.prompt, samples, truncated)
+
+
 def generate(
     model: LSTMLanguageModel,
     tokenizer: Tokenizer,
     prompt: str | Prompt,
-    temperatures: list[float] = (0.5, 0.8, 1.0),
-    max_new_tokens: int = 100,
-    seed: int = 0,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    samples_per_temperature: int = 1,
+    settings: SamplingSettings | None = None,
+    *,
     max_seconds: float | None = None,
+    **options,
 ) -> Samples:
-    """One sample per temperature (times ``samples_per_temperature``); see
-    ``stream`` for the arguments and the shared random numbers. With
-    ``max_seconds``, drawing stops at that time and the result is marked
-    ``truncated``."""
-    *_, samples = generate_progressively(model, tokenizer, prompt, temperatures, max_new_tokens, seed, top_k, top_p,
-                                         samples_per_temperature, max_seconds, interval=None)
-    return samples
-
-
-def generate_progressively(
-    model: LSTMLanguageModel,
-    tokenizer: Tokenizer,
-    prompt: str | Prompt,
-    temperatures: list[float] = (0.5, 0.8, 1.0),
-    max_new_tokens: int = 100,
-    seed: int = 0,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    samples_per_temperature: int = 1,
-    max_seconds: float | None = None,
-    interval: float | None = 0.25,
-) -> Iterator[Samples]:
-    """``generate``, yielding the samples drawn so far every ``interval``
-    seconds and the finished ones last, so a caller can give up in between."""
+    """One sample per temperature (times ``samples_per_temperature``), all
+    drawn by ``stream``; see it for the arguments and the shared random
+    numbers. With ``max_seconds``, drawing stops at that time and the result
+    is marked ``truncated``."""
+    settings = SamplingSettings.of(settings, **options)
+    encoded = as_prompt(tokenizer, prompt)
+    collector = Collector(tokenizer, encoded, settings)
     started = time.perf_counter()
-    temperatures = list(temperatures)
-    encoded = _as_prompt(tokenizer, prompt)
-    steps = stream(model, tokenizer, encoded, temperatures, max_new_tokens, seed, top_k, top_p, samples_per_temperature,
-                   details=False)
-    rows = len(temperatures) * samples_per_temperature
-    drawn: list[list[int]] = [[] for _ in range(rows)]
-    ended, unk_masked = [False] * rows, [0] * rows
-    prompt_ids = [] if encoded.fresh_start else encoded.ids
-
-    def collect(truncated: bool) -> Samples:
-        samples = []
-        for row in range(rows):
-            continuation = tokenizer.decode(drawn[row])
-            text = tokenizer.decode(prompt_ids + drawn[row])
-            temperature = temperatures[row // samples_per_temperature]
-            samples.append(Sample(temperature, text, continuation, drawn[row][:], ended[row], unk_masked[row]))
-        return Samples(encoded, samples, truncated)
-
-    last_shown, truncated = started, False
-    for step in steps:
-        for row, token_id in enumerate(step.token_ids):
-            if not ended[row] and token_id != EOS_ID:
-                drawn[row].append(token_id)
-        ended, unk_masked = step.ended, step.unk_masked
-        now = time.perf_counter()
-        if max_seconds is not None and now - started >= max_seconds:
-            truncated = True
-            break
-        if interval is not None and now - last_shown >= interval:
-            last_shown = now
-            yield collect(False)
-    yield collect(truncated)
-
-
-@torch.inference_mode()
-def score(model: LSTMLanguageModel, tokenizer: Tokenizer, text: str) -> Score:
-    """Log-probability of each token of ``text`` given the ones before it,
-    the first one given a fresh start (``<eos>``)."""
-    encoded = encode_prompt(tokenizer, text)
-    if encoded.fresh_start:
-        return Score([], [], encoded.unknown)
-    model.eval()
-    device = next(model.parameters()).device
-    ids = torch.tensor([[EOS_ID, *encoded.ids]], device=device)  # (1, 1 + T)
-    logits, _ = model(ids[:, :-1])  # (1, T, V)
-    log_probabilities = logits.float().log_softmax(-1).gather(2, ids[:, 1:].unsqueeze(-1)).squeeze(-1)  # (1, T)
-    pieces = [tokenizer.token(token_id) for token_id in encoded.ids]
-    return Score(pieces, log_probabilities[0].tolist(), encoded.unknown)
-
-
-@torch.inference_mode()
-def next_token_distribution(
-    model: LSTMLanguageModel,
-    tokenizer: Tokenizer,
-    prompt: str,
-    temperatures: list[float],
-    top: int = 10,
-) -> tuple[list[str], dict[float, list[float]]]:
-    """The ``top`` most likely next tokens after ``prompt`` (at temperature 1,
-    ``<unk>`` excluded) and their probability at each temperature; at 0 all
-    the mass is on the argmax."""
-    check_settings(list(temperatures), 1, None, None, 1)
-    encoded = encode_prompt(tokenizer, prompt)
-    model.eval()
-    device = next(model.parameters()).device
-    logits, _ = model(torch.tensor([encoded.ids], device=device))  # (1, P, V)
-    last = logits[0, -1].float()  # (V,)
-    last[UNK_ID] = -math.inf
-    chosen = last.topk(min(top, last.numel() - 1)).indices  # (K,)
-    table = {}
-    for temperature in temperatures:
-        if temperature == 0:
-            probabilities = torch.zeros_like(last)
-            probabilities[last.argmax()] = 1.0
-        else:
-            probabilities = (last / temperature).softmax(-1)
-        table[temperature] = probabilities[chosen].tolist()
-    return [tokenizer.token(token_id) for token_id in chosen.tolist()], table
+    for step in stream(model, tokenizer, encoded, settings, details=False):
+        collector.add(step)
+        if max_seconds is not None and time.perf_counter() - started >= max_seconds:
+            return collector.samples(truncated=True)
+    return collector.samples()

@@ -2,17 +2,18 @@
 
 ``resume.safetensors`` holds every tensor (current weights, optimiser moments,
 the LSTM state carried between windows, the random-number generator states)
-and ``resume.json`` everything else (the config, where in the data the run
-stopped, counters, history, the scheduler's state). Nothing is pickled; both
-files are written atomically, the tensors first, so a crash mid-save leaves
-the previous pair usable or, between the two writes, a mismatch that is
-detected.
+and ``resume.json`` everything else (the config, the command, the run's
+``Progress``: where in the data it stopped, counters, history; the
+scheduler's state). Nothing is pickled; both files are written atomically,
+the tensors first, so a crash mid-save leaves the previous pair usable or,
+between the two writes, a mismatch that is detected.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
@@ -27,12 +28,31 @@ STATE_JSON = "resume.json"
 
 
 @dataclass
+class Progress:
+    """Where a training run stands: counters, the best epoch and the history."""
+
+    epoch: int = 1  # the epoch under way
+    position: int = 0  # where in the rows this epoch's next window starts
+    step: int = 0  # optimizer steps taken
+    tokens_seen: int = 0  # training targets so far, every process counted
+    epoch_loss: float = 0.0  # summed over this epoch's targets so far (this process)
+    epoch_tokens: int = 0  # this epoch's targets so far (this process)
+    elapsed: float = 0.0  # seconds of training before a pause
+    best_loss: float = math.inf  # best valid loss so far
+    best_epoch: int = 0  # its epoch; 0 before the first validation
+    best_valid: dict | None = None  # its figures
+    history: list[dict] = field(default_factory=list)  # one row per finished epoch
+    averaging_from_epoch: int = 0  # NT-ASGD: the first epoch of averaged SGD; 0 before it starts
+    processes: int = 1  # torchrun processes; a run resumes with as many
+
+
+@dataclass
 class Snapshot:
     """Everything needed to continue a run exactly where it stopped."""
 
     config: dict
     command: str
-    progress: dict  # epoch, position, step, tokens_seen, epoch_loss, epoch_tokens, elapsed, best_*, history
+    progress: Progress
     model: dict[str, torch.Tensor]
     optimizer: dict
     scheduler: dict
@@ -63,7 +83,7 @@ def save_snapshot(folder: str | Path, snapshot: Snapshot) -> None:
         "snapshot": identity,
         "config": snapshot.config,
         "command": snapshot.command,
-        "progress": snapshot.progress,
+        "progress": asdict(snapshot.progress),
         "optimizer_param_groups": snapshot.optimizer["param_groups"],
         "optimizer_state_keys": optimizer_state,
         "scheduler": snapshot.scheduler,
@@ -86,7 +106,7 @@ def load_snapshot(folder: str | Path) -> Snapshot:
     }
     carried = (tensors["carried.hidden"], tensors["carried.cell"]) if "carried.hidden" in tensors else None
     rng = {name[len("rng."):]: tensor for name, tensor in tensors.items() if name.startswith("rng.")}
-    return Snapshot(meta["config"], meta["command"], meta["progress"], model,
+    return Snapshot(meta["config"], meta["command"], Progress(**meta["progress"]), model,
                     {"state": state, "param_groups": meta["optimizer_param_groups"]}, meta["scheduler"], carried, rng)
 
 

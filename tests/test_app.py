@@ -6,14 +6,18 @@ from __future__ import annotations
 import json
 import math
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from gradio_client import Client
 
-from conftest import CHECKPOINTS
+from conftest import CHECKPOINTS, REPO
 from hub_standin import StandInHub
+from lm.sampling import SamplingSettings
+from studio import forms
 from studio_server import running_studio
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -81,6 +85,26 @@ def test_bad_input_comes_back_as_a_clear_error(client, arguments, message):
         client.predict(**request)
     assert message in str(caught.value) and "Traceback" not in str(caught.value)
     assert len(client.predict(**{**request, **dict(model="tiny-shakespeare", temperatures=[1.0], max_new_tokens=5, top_p=None)})) == 1
+
+
+@pytest.mark.parametrize(
+    "temperatures, message",
+    [([9.0], "temperature must be in [0, 5], got 9.0"), ([0.5] * 7, "give between 1 and 6 temperatures, got 7")],
+    ids=["temperature-9", "seven-temperatures"],
+)
+def test_the_form_the_api_the_cli_and_lm_give_one_message_per_bad_value(client, temperatures, message):
+    with pytest.raises(ValueError) as from_lm:
+        SamplingSettings(temperatures)
+    with pytest.raises(ValueError) as from_form:
+        forms.page_sampling(forms.COMPARE, 0.8, ", ".join(f"{value:g}" for value in temperatures))
+    with pytest.raises(Exception) as from_api:
+        client.predict(model="tiny-shakespeare", prompt="ROMEO:", temperatures=temperatures, max_new_tokens=5, seed=0,
+                       top_k=None, top_p=None, api_name="/generate")
+    cli = subprocess.run([sys.executable, "-m", "lm.generate", str(CHECKPOINTS / "human-numbers"), "--temperatures",
+                          *(f"{value:g}" for value in temperatures)], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert str(from_lm.value) == str(from_form.value) == message
+    assert message in str(from_api.value) and "Traceback" not in str(from_api.value)
+    assert cli.returncode == 1 and cli.stderr.strip() == f"error: {message}"
 
 
 def test_hub_models_download_on_first_use_and_failures_are_clear(client, hub):

@@ -19,6 +19,22 @@ def test_save_then_load_gives_identical_logits(tmp_path, tiny_model, word_tokeni
     assert list_checkpoints(tmp_path) == [tmp_path / "model"]
 
 
+def test_config_json_is_the_model_config(tmp_path, tiny_model, word_tokenizer):
+    lm.save(tmp_path, tiny_model, word_tokenizer)
+    assert json.loads((tmp_path / "config.json").read_text()) == tiny_model.config.to_dict()
+    assert lm.load(tmp_path)[0].config == tiny_model.config
+
+
+def test_a_config_json_written_before_model_config_still_loads(tmp_path, tiny_model, word_tokenizer):
+    """The shipped and published checkpoints list the fields in another order."""
+    lm.save(tmp_path, tiny_model, word_tokenizer)
+    fields = tiny_model.config.to_dict()
+    older = {name: fields[name] for name in ("embedding_size", "hidden_size", "num_layers", "dropout", "tie_weights",
+                                             "vocab_size")}
+    (tmp_path / "config.json").write_text(json.dumps(older, indent=2))
+    assert lm.load(tmp_path)[0].config == tiny_model.config
+
+
 def test_tied_weights_round_trip(tmp_path, word_tokenizer):
     model = LSTMLanguageModel(len(word_tokenizer), embedding_size=8, hidden_size=12, tie_weights=True).eval()
     lm.save(tmp_path, model, word_tokenizer)
@@ -73,6 +89,11 @@ def test_a_pickle_is_never_opened(tmp_path):
             lambda folder: (folder / "config.json").write_text(json.dumps({"vocab_size": 11, "hidden_size": 10**9})),
             "hidden_size must be an integer",
         ),
+        (lambda folder: (folder / "config.json").write_text(json.dumps({"vocab_size": 11, "width": 3})),
+         r"config.json: has keys \['vocab_size', 'width'\]"),
+        (lambda folder: (folder / "config.json").write_text("[11]"), "config.json: must hold a JSON object"),
+        (lambda folder: (folder / "config.json").write_text(json.dumps({"vocab_size": 11, "tie_weights": "yes"})),
+         "config.json: tie_weights must be true or false"),
     ],
 )
 def test_damaged_files_are_refused_with_the_file_named(tmp_path, tiny_model, word_tokenizer, damage, message):

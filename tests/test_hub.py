@@ -21,10 +21,12 @@ from huggingface_hub import constants
 import lm
 from hub_standin import StandInHub
 from lm.checkpoints import load_folder
-from lm.hub import HubError, HubModel, cached_folder, download, read_model_list
+from lm.hub import HubError, cached_folder, download
 from lm.model import LSTMLanguageModel
 from lm.push import push
-from lm.training import config_from, train
+from lm.config import config_from
+from lm.training import train
+from studio.model_list import HubModel, read_model_list
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -142,7 +144,9 @@ def test_gated_and_private_repos_give_their_own_messages(hub, published, cache, 
     with pytest.raises(HubError, match="is gated: accept its terms") as caught:
         download("alice/tiny", endpoint=hub.endpoint, cache_dir=cache, token=False)
     assert caught.value.reason == "gated"
-    assert download("alice/tiny", endpoint=hub.endpoint, cache_dir=tmp_path / "other", token="hf_reader")
+    with_token = download("alice/tiny", endpoint=hub.endpoint, cache_dir=tmp_path / "other", token="hf_reader")
+    assert with_token == cached_folder("alice/tiny", tmp_path / "other")
+    assert same_logits(load_folder(with_token)[0], published["second"])
     hub.repos["alice/tiny"].private = True
     with pytest.raises(HubError, match="was not found \\(if it is private, set HF_TOKEN"):
         download("alice/tiny", endpoint=hub.endpoint, cache_dir=tmp_path / "third", token=False)

@@ -1,7 +1,8 @@
+import pytest
 import torch
 import torch.nn.functional as F
 
-from lm.model import LSTMLanguageModel
+from lm.model import LSTMLanguageModel, ModelConfig
 
 
 def test_forward_shapes_and_state_carry():
@@ -42,3 +43,15 @@ def test_overfits_one_batch():
         loss.backward()
         optimizer.step()
     assert loss.item() < 0.05
+
+
+def test_the_config_is_the_one_description_of_the_shape():
+    config = ModelConfig(11, embedding_size=8, hidden_size=16, num_layers=1, dropout=0.0, tie_weights=True)
+    assert ModelConfig.from_dict(config.to_dict()) == config
+    shape = {name: value for name, value in config.to_dict().items() if name != "vocab_size"}
+    assert LSTMLanguageModel(11, **shape).config == LSTMLanguageModel(config).config == config
+    assert ModelConfig.from_dict({"vocab_size": 11}) == ModelConfig(11)
+    with pytest.raises(ValueError, match=r"has keys \['hidden', 'vocab_size'\]; allowed are .* vocab_size is required"):
+        ModelConfig.from_dict({"vocab_size": 11, "hidden": 3})
+    with pytest.raises(ValueError, match="dropout must be in \\[0, 1\\), got 1.5"):
+        ModelConfig(11, dropout=1.5)

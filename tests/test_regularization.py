@@ -8,10 +8,11 @@ import pytest
 import torch
 
 import lm
+from lm.config import config_from
 from lm.data import batchify, variable_windows
 from lm.model import LSTMLanguageModel
 from lm.regularization import Regularization, embedding_dropout, locked_dropout, regularized_forward
-from lm.training import averaged_weights, averaging_is_due, config_from, schedule_scale, train
+from lm.training import train
 
 from test_training import write_corpus
 
@@ -89,39 +90,6 @@ def test_variable_bptt_covers_the_stream_once_with_varying_lengths():
     for _, inputs, targets in pieces:
         assert torch.equal(targets, inputs + 1)
     assert [p for p, _, _ in variable_windows(rows, 70, seed=3)] == positions
-
-
-def test_schedules():
-    assert schedule_scale("cosine", 0.0, 0, 10) == pytest.approx(0.1)
-    assert schedule_scale("cosine", 0.5, 100, 10) == pytest.approx(0.505)
-    assert schedule_scale("cosine", 1.0, 1000, 10) == pytest.approx(0.01)
-    curve = [schedule_scale("one-cycle", progress / 100, 0, 0) for progress in range(101)]
-    assert curve[0] == pytest.approx(0.04) and max(curve) == pytest.approx(1.0, abs=1e-3)
-    assert curve.index(max(curve)) == 30 and curve[-1] == pytest.approx(1e-4)
-    assert all(a <= b for a, b in zip(curve[:30], curve[1:31])) and all(a >= b for a, b in zip(curve[30:], curve[31:]))
-    assert schedule_scale("plateau", 0.7, 5, 0) == 1.0
-
-
-def test_nt_asgd_starts_averaging_when_valid_stops_beating_older_epochs():
-    assert not averaging_is_due([5.0, 4.0, 3.5, 3.2], nonmono=2)  # still improving
-    assert not averaging_is_due([5.0, 4.0, 3.5], nonmono=2)  # too early to tell
-    assert averaging_is_due([3.0, 4.0, 3.5, 3.2], nonmono=2)  # not better than epoch 1, two epochs on
-    assert not averaging_is_due([3.0, 4.0, 3.5, 2.9], nonmono=2)  # a new best
-
-
-def test_averaged_weights_swap_in_asgd_averages_and_back(model):
-    optimizer = torch.optim.ASGD(model.parameters(), lr=0.1, t0=0, lambd=0.0)
-    tokens = torch.randint(0, 30, (2, 5))
-    for _ in range(3):
-        optimizer.zero_grad()
-        model(tokens)[0].sum().backward()
-        optimizer.step()
-    current = model.decoder.weight.detach().clone()
-    average = optimizer.state[model.decoder.weight]["ax"].clone()
-    assert not torch.equal(current, average)
-    with averaged_weights(optimizer):
-        assert torch.equal(model.decoder.weight, average)
-    assert torch.equal(model.decoder.weight, current)
 
 
 def test_an_awd_run_trains_and_saves_a_normal_checkpoint(tmp_path):

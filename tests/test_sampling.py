@@ -3,10 +3,10 @@ import math
 import pytest
 import torch
 
-from lm.evaluate import evaluate
 from lm.model import LSTMLanguageModel
-from lm.sampling import encode_prompt, generate, score, stream
-from lm.tokenizer import EOS_ID, UNK_ID, Tokenizer
+from lm.sampling import generate, stream
+from lm.scoring import score
+from lm.tokenizer import EOS_ID, UNK_ID
 
 
 def test_stepwise_logits_equal_one_forward_over_the_whole_sequence(tiny_model):
@@ -33,9 +33,9 @@ def test_fast_step_equals_forward(word_tokenizer, tie_weights):
 
 
 def test_same_seed_same_output_and_one_text_per_temperature(tiny_model, word_tokenizer):
-    first = generate(tiny_model, word_tokenizer, "the cat", [0.5, 1.0, 2.0], max_new_tokens=20, seed=3)
-    again = generate(tiny_model, word_tokenizer, "the cat", [0.5, 1.0, 2.0], max_new_tokens=20, seed=3)
-    other = generate(tiny_model, word_tokenizer, "the cat", [0.5, 1.0, 2.0], max_new_tokens=20, seed=4)
+    first = generate(tiny_model, word_tokenizer, "the cat", temperatures=[0.5, 1.0, 2.0], max_new_tokens=20, seed=3)
+    again = generate(tiny_model, word_tokenizer, "the cat", temperatures=[0.5, 1.0, 2.0], max_new_tokens=20, seed=3)
+    other = generate(tiny_model, word_tokenizer, "the cat", temperatures=[0.5, 1.0, 2.0], max_new_tokens=20, seed=4)
     assert first.texts == again.texts
     assert len(first.texts) == 3 and all(text.startswith("the cat") for text in first.texts)
     assert first.texts != other.texts
@@ -47,7 +47,7 @@ def test_temperature_zero_is_argmax_with_unk_masked(word_tokenizer):
     with torch.no_grad():
         model.decoder.bias[UNK_ID] = 50.0  # <unk> is the argmax everywhere
         model.decoder.bias[EOS_ID] = -50.0
-    steps = list(stream(model, word_tokenizer, "the", [0.0, 1.0], max_new_tokens=15, seed=0))
+    steps = list(stream(model, word_tokenizer, "the", temperatures=[0.0, 1.0], max_new_tokens=15, seed=0))
     state = None
     assert all(UNK_ID not in step.token_ids for step in steps)
     # Greedy row: each token is the argmax once <unk> is excluded.
@@ -65,44 +65,33 @@ def test_eos_ends_only_its_row(word_tokenizer):
     model = LSTMLanguageModel(len(word_tokenizer), embedding_size=8, hidden_size=16, num_layers=1, dropout=0.0).eval()
     with torch.no_grad():
         model.decoder.bias[EOS_ID] = 3.0  # most likely, not certain
-    result = generate(model, word_tokenizer, "the", [0.0, 5.0], max_new_tokens=30, seed=1)
+    result = generate(model, word_tokenizer, "the", temperatures=[0.0, 5.0], max_new_tokens=30, seed=1)
     greedy, hot = result.samples
     assert greedy.ended and greedy.token_ids == []
     assert len(hot.token_ids) > 0
 
 
 def test_top_k_and_top_p_restrict_the_support(tiny_model, word_tokenizer):
-    for step in stream(tiny_model, word_tokenizer, "the", [1.0, 3.0], max_new_tokens=30, seed=0, top_k=2):
+    for step in stream(tiny_model, word_tokenizer, "the", temperatures=[1.0, 3.0], max_new_tokens=30, seed=0, top_k=2):
         for row, token_id in enumerate(step.token_ids):
             if not step.ended[row]:
                 allowed = [word_tokenizer.index[token] for token, probability in step.alternatives[row] if probability > 0]
                 assert token_id in allowed and len(allowed) <= 2
     with torch.no_grad():
         tiny_model.decoder.bias[UNK_ID] = -50.0  # top-p counts <unk> before it is masked; keep it out of the way
-    full = next(stream(tiny_model, word_tokenizer, "the", [1.0], max_new_tokens=1)).alternatives[0]
+    full = next(stream(tiny_model, word_tokenizer, "the", temperatures=[1.0], max_new_tokens=1)).alternatives[0]
     cumulative = torch.tensor([probability for _, probability in full]).cumsum(0)
     expected = [token for index, (token, _) in enumerate(full) if index == 0 or cumulative[index - 1] < 0.3]
-    nucleus = next(stream(tiny_model, word_tokenizer, "the", [1.0], max_new_tokens=1, top_p=0.3)).alternatives[0]
+    nucleus = next(stream(tiny_model, word_tokenizer, "the", temperatures=[1.0], max_new_tokens=1, top_p=0.3)).alternatives[0]
     assert [token for token, probability in nucleus if probability > 0] == expected
 
 
 def test_columns_share_random_numbers(tiny_model, word_tokenizer):
     # With shared noise, two columns at the same temperature are identical.
-    result = generate(tiny_model, word_tokenizer, "the", [1.0, 1.0], max_new_tokens=20, seed=5)
+    result = generate(tiny_model, word_tokenizer, "the", temperatures=[1.0, 1.0], max_new_tokens=20, seed=5)
     assert result.texts[0] == result.texts[1]
-    several = generate(tiny_model, word_tokenizer, "the", [1.0], max_new_tokens=20, seed=5, samples_per_temperature=3)
+    several = generate(tiny_model, word_tokenizer, "the", temperatures=[1.0], max_new_tokens=20, seed=5, samples_per_temperature=3)
     assert len(set(several.texts)) > 1
-
-
-def test_prompt_handling(word_tokenizer):
-    prompt = encode_prompt(word_tokenizer, "the zebra sat")
-    assert prompt.unknown == ["zebra"] and UNK_ID in prompt.ids
-    assert encode_prompt(word_tokenizer, "").ids == [EOS_ID]
-    chars = Tokenizer.build(["abc"], "char")
-    dropped = encode_prompt(chars, "abxc☕")
-    assert dropped.unknown == ["x", "☕"] and dropped.ids == chars.encode("abc")
-    with pytest.raises(ValueError, match="prompt is .* characters long; the limit is"):
-        encode_prompt(word_tokenizer, "a" * 100_000)
 
 
 @pytest.mark.parametrize(
@@ -111,7 +100,7 @@ def test_prompt_handling(word_tokenizer):
         (dict(temperatures=[-0.1]), r"temperature must be in \[0, 5\], got -0.1"),
         (dict(temperatures=[float("nan")]), "temperature must be in"),
         (dict(temperatures=[6]), "got 6"),
-        (dict(temperatures=[1.0] * 9), "between 1 and 8 temperatures, got 9"),
+        (dict(temperatures=[1.0] * 7), "give between 1 and 6 temperatures, got 7"),
         (dict(max_new_tokens=0), r"max_new_tokens must be an integer in \[1, 2000\], got 0"),
         (dict(max_new_tokens=10**6), "got 1000000"),
         (dict(top_k=0), "top_k must be a positive integer"),
@@ -124,81 +113,29 @@ def test_bad_arguments_raise_clear_errors(tiny_model, word_tokenizer, arguments,
         generate(tiny_model, word_tokenizer, "the", **{"temperatures": [1.0], **arguments})
 
 
-def test_score_agrees_with_the_evaluation_loss(tiny_model, word_tokenizer):
-    text = "the cat sat on the mat . the dog ran"
-    result = score(tiny_model, word_tokenizer, text)
-    ids = [EOS_ID, *word_tokenizer.encode(text)]
-    loss = evaluate(tiny_model, ids, batch_size=1, bptt=4)["loss"]
-    assert math.log(result.perplexity) == pytest.approx(loss, rel=1e-5)
-    assert len(result.surprisals) == len(ids) - 1 and all(value >= 0 for value in result.surprisals)
-
-
-def test_evaluation_reports_the_perplexity_without_unknown_targets(tiny_model, word_tokenizer):
-    text = "the cat sat on the zebra . the dog ran to the quokka"  # two words outside the vocabulary
-    result = score(tiny_model, word_tokenizer, text)
-    ids = [EOS_ID, *word_tokenizer.encode(text)]
-    figures = evaluate(tiny_model, ids, batch_size=1, bptt=4)
-    known = [-value for piece, value in zip(result.pieces, result.log_probabilities) if piece != "<unk>"]
-    assert figures["unknown_tokens"] == len(result.surprisals) - len(known) >= 2
-    assert math.log(figures["known_perplexity"]) == pytest.approx(sum(known) / len(known), rel=1e-5)
-
-
-def test_generate_cli_prints_one_labelled_sample_per_temperature(tmp_path, tiny_model, word_tokenizer):
-    import subprocess
-    import sys
-
-    import lm
-    from conftest import REPO
-
-    lm.save(tmp_path, tiny_model, word_tokenizer)
-    result = subprocess.run(
-        [sys.executable, "-m", "lm.generate", str(tmp_path), "--prompt", "the cat", "--temperatures", "0.5", "1.5",
-         "--max-new-tokens", "5", "--seed", "2"],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "=== temperature 0.5" in result.stdout and "=== temperature 1.5" in result.stdout
-    bad = subprocess.run([sys.executable, "-m", "lm.generate", str(tmp_path), "--temperatures", "7"],
-                         cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert bad.returncode == 1 and "temperature must be in [0, 5], got 7.0" in bad.stderr
-
-
 def test_int8_sampling_stays_close_to_fp32(tiny_model, word_tokenizer):
     from lm.quantize import quantize_int8
 
     int8 = quantize_int8(tiny_model)
     text = "the cat sat on the mat"
     assert abs(score(int8, word_tokenizer, text).perplexity / score(tiny_model, word_tokenizer, text).perplexity - 1) < 0.05
-    assert len(generate(int8, word_tokenizer, "the", [0.0, 1.0], max_new_tokens=5).texts) == 2
+    assert len(generate(int8, word_tokenizer, "the", temperatures=[0.0, 1.0], max_new_tokens=5).texts) == 2
 
 
-@pytest.mark.parametrize(
-    "arguments, message",
-    [
-        (["--prompt", "x" * 100_000], "is 100,000 characters long; the limit is 20,000"),
-        (["--prompt", "ROMEO", "--temperatures", "nan"], "temperature must be in [0, 5], got nan"),
-        (["--prompt", "ROMEO", "--max-new-tokens", "0"], "max_new_tokens must be an integer in [1, 2000], got 0"),
-    ],
-)
-def test_the_generate_cli_refuses_bad_input_with_a_message(arguments, message):
-    import subprocess
-    import sys
+def test_settings_are_one_validated_object_and_generate_collects_what_stream_draws(tiny_model, word_tokenizer):
+    from lm.sampling import SamplingSettings
 
-    from conftest import CHECKPOINTS, REPO
-
-    result = subprocess.run([sys.executable, "-m", "lm.generate", str(CHECKPOINTS / "tiny-shakespeare"), *arguments],
-                            cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
-
-
-def test_the_generate_cli_handles_control_characters_and_emoji():
-    import subprocess
-    import sys
-
-    from conftest import CHECKPOINTS, REPO
-
-    result = subprocess.run([sys.executable, "-m", "lm.generate", str(CHECKPOINTS / "tiny-shakespeare"), "--prompt",
-                             "RO\x07MEO 🌹:", "--max-new-tokens", "20"], cwd=REPO, capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert "ROMEO" in result.stdout
+    settings = SamplingSettings(temperatures=[0.0, 0.9], max_new_tokens=12, seed=4)
+    assert settings.temperatures == (0.0, 0.9) and settings == SamplingSettings.of(None, temperatures=(0.0, 0.9),
+                                                                                   max_new_tokens=12, seed=4)
+    steps = list(stream(tiny_model, word_tokenizer, "the", settings))
+    samples = generate(tiny_model, word_tokenizer, "the", settings)
+    for row, sample in enumerate(samples.samples):
+        drawn = []
+        for step in steps:
+            if step.token_ids[row] == EOS_ID:
+                break
+            drawn.append(step.token_ids[row])
+        assert sample.token_ids == drawn
+    with pytest.raises(ValueError, match="give between 1 and 6 temperatures, got 7"):
+        SamplingSettings(temperatures=[1.0] * 7)

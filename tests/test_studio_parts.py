@@ -1,12 +1,14 @@
-"""The app's library parts: the model catalog, background training, HTML views."""
+"""The studio's parts: the model catalog, background training, HTML views."""
+
+from types import SimpleNamespace
 
 import pytest
 
 import lm
-from lm import html as views
-from lm.catalog import Catalog
-from lm.jobs import Trainer, TrainerBusy
-from lm.training import config_from
+from lm.config import config_from
+from studio import views
+from studio.catalog import Catalog
+from studio.jobs import Trainer, TrainerBusy
 
 
 def test_catalog_offers_only_checkpoint_folders_and_refuses_other_names(tmp_path, tiny_model, word_tokenizer):
@@ -55,3 +57,16 @@ def test_views_escape_user_text():
     page = views.columns(["T = 1"], "<script>", [[views.token_span("<b>", 0.5, [("<i>", 0.5)])]], [True], [2])
     assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;" in page
     assert "2 &lt;unk&gt; masked" in page and "lm-eos" in page
+
+
+def test_the_training_log_shows_status_curve_and_recent_samples():
+    log = views.TrainingLog("mine")
+    assert log.status == "preparing the corpus…"
+    log.add(SimpleNamespace(kind="step", epoch=1, train_loss=2.5, tokens_per_second=12345.6))
+    assert log.status == "epoch 1 · loss 2.500 · 12,346 tokens/s"
+    for epoch in range(1, 8):
+        log.add(SimpleNamespace(kind="epoch", epoch=epoch, train_loss=2.0, valid_loss=2.25, sample=f"text {epoch}"))
+    assert len(log.rows) == 14 and log.rows[:2] == views.loss_rows(1, 2.0, 2.25)
+    assert log.recent_samples().startswith("— after epoch 3 (valid loss 2.250):\ntext 3")
+    log.add(SimpleNamespace(kind="done", metrics={"valid": {"loss": 2.25}, "epochs": 7}))
+    assert log.status == "saved **mine**: valid loss 2.250 after 7 epochs"

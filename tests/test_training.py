@@ -5,7 +5,8 @@ import sys
 import pytest
 
 import lm
-from lm.training import TrainConfig, config_from, train
+from lm.config import TrainConfig, config_from
+from lm.training import train
 
 from conftest import REPO
 
@@ -29,12 +30,14 @@ def test_train_cli_end_to_end_then_evaluate_reproduces_the_figure(tmp_path):
                  "--embedding-size", "16", "--batch-size", "4", "--bptt", "8", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "epoch   3 | train loss" in result.stdout and "test loss" in result.stdout
+    assert "\r" not in result.stdout + result.stderr  # no progress bar redrawn into a log file
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["history"][-1]["train_loss"] < metrics["history"][0]["train_loss"]
     assert metrics["command"].startswith("python train.py --text-file")
     assert "# LSTM language model" in (out / "README.md").read_text()
     evaluated = run("-m", "lm.evaluate", str(out), "--text-file", str(corpus), "--split", "test")
     assert evaluated.returncode == 0, evaluated.stderr
+    assert "RuntimeWarning" not in evaluated.stderr  # nothing in lm imports the CLI module before runpy
     assert json.loads(evaluated.stdout)["loss"] == pytest.approx(metrics["test"]["loss"], rel=1e-6)
     model, tokenizer = lm.load(out)
     assert tokenizer.level == "word" and model.hidden_size == 32

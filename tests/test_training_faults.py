@@ -13,7 +13,8 @@ import pytest
 import torch
 
 import lm
-from lm.training import TrainingDiverged, TrainingInterrupted, config_from, train
+from lm.config import config_from
+from lm.training import TrainingDiverged, TrainingInterrupted, train
 from lm.training_state import STATE_JSON
 
 from conftest import REPO
@@ -117,7 +118,7 @@ from lm.tokenizer import Tokenizer
 tokenizer = Tokenizer.build(["a b c d e"], "word")
 for index in range(10**9):
     torch.manual_seed(index)
-    lm.save(sys.argv[1], LSTMLanguageModel(len(tokenizer), 64, 512, 2, 0.0), tokenizer, {"index": index})
+    lm.save(sys.argv[1], LSTMLanguageModel(len(tokenizer), embedding_size=64, hidden_size=512, num_layers=2, dropout=0.0), tokenizer, {"index": index})
     if index == 0:
         print("saved", flush=True)
 """

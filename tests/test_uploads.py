@@ -1,4 +1,5 @@
-"""Training uploads are checked before anything is written."""
+"""Training uploads are checked before anything is written: by the Train form
+(``studio.forms``) and, through it, by the Train view's callback."""
 
 from __future__ import annotations
 
@@ -8,17 +9,12 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
-from conftest import CHECKPOINTS
+from conftest import CHECKPOINTS, REPO
+from studio import forms
+from studio.handlers import Studio
+from studio.settings import TRAIN_PRESETS, UPLOAD, Settings
 
-
-@pytest.fixture(scope="module")
-def studio():
-    import app
-
-    return app
-
-
-@pytest.mark.parametrize(
+BAD_UPLOADS = pytest.mark.parametrize(
     "content, message",
     [
         (b"", "the uploaded file is empty"),
@@ -28,19 +24,59 @@ def studio():
     ],
     ids=["empty", "not-utf8", "binary", "oversize"],
 )
-def test_a_bad_upload_is_refused_and_nothing_is_written(studio, tmp_path, content, message):
+PRESET = list(TRAIN_PRESETS)[0]
+
+
+def pattern(message: str) -> str:
+    return message.replace("(", r"\(").replace(")", r"\)")
+
+
+def temporary_uploads() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("lm-upload-*"))
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.from_environment(REPO, environment={})
+
+
+@pytest.fixture
+def studio(tmp_path) -> Studio:
+    """A studio over an empty folder: nothing it writes can reach the shipped checkpoints."""
+    return Studio(Settings.from_environment(tmp_path, environment={}))
+
+
+@BAD_UPLOADS
+def test_a_bad_upload_is_refused_and_nothing_is_written(settings, tmp_path, content, message):
     upload = tmp_path / "upload.txt"
     upload.write_bytes(content)
-    temporary_before = set(Path(tempfile.gettempdir()).glob("lm-upload-*"))
-    with pytest.raises(gr.Error, match=message.replace("(", r"\(").replace(")", r"\)")):
-        next(studio.train_view(studio.UPLOAD, str(upload), "word", list(studio.APP_PRESETS)[0], 1, "upload-test"))
+    temporary_before = temporary_uploads()
+    with pytest.raises(ValueError, match=pattern(message)):
+        forms.read_upload(str(upload))
+    with pytest.raises(ValueError, match=pattern(message)):
+        forms.train_request(UPLOAD, str(upload), "word", PRESET, 1, "upload-test", settings)
     assert not (CHECKPOINTS / "upload-test").exists()
-    assert set(Path(tempfile.gettempdir()).glob("lm-upload-*")) == temporary_before
-    assert not studio.TRAINER.busy()
+    assert temporary_uploads() == temporary_before
 
 
-def test_a_model_name_that_is_a_path_is_refused(studio, tmp_path):
+@BAD_UPLOADS
+def test_the_train_view_reports_a_bad_upload_and_starts_nothing(studio, tmp_path, content, message):
+    upload = tmp_path / "upload.txt"
+    upload.write_bytes(content)
+    temporary_before = temporary_uploads()
+    with pytest.raises(gr.Error, match=pattern(message)):
+        next(studio.train_view(UPLOAD, str(upload), "word", PRESET, 1, "upload-test"))
+    assert not (studio.catalog.root / "upload-test").exists()
+    assert temporary_uploads() == temporary_before
+    assert not studio.trainer.busy()
+
+
+def test_a_model_name_that_is_a_path_is_refused(settings, studio, tmp_path):
     upload = tmp_path / "upload.txt"
     upload.write_text("some text\n" * 100)
+    with pytest.raises(ValueError, match="model name must be 1–40 lowercase letters"):
+        forms.check_model_name("../escape")
+    with pytest.raises(ValueError, match="model name must be 1–40 lowercase letters"):
+        forms.train_request(UPLOAD, str(upload), "word", PRESET, 1, "../escape", settings)
     with pytest.raises(gr.Error, match="model name must be 1–40 lowercase letters"):
-        next(studio.train_view(studio.UPLOAD, str(upload), "word", list(studio.APP_PRESETS)[0], 1, "../escape"))
+        next(studio.train_view(UPLOAD, str(upload), "word", PRESET, 1, "../escape"))

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lm.checkpoints import CheckpointError, list_checkpoints, load_folder, read_metrics
-from lm.hub import HubModel, Progress, cached_folder, download
+from lm.hub import Progress, cached_folder, download
 from lm.model import LSTMLanguageModel
 from lm.quantize import quantize_int8
 from lm.tokenizer import Tokenizer
+from studio.model_list import HubModel
 
 
 @dataclass

@@ -8,7 +8,9 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from lm.training import TrainConfig, TrainEvent, train
+from lm.config import TrainConfig
+from lm.run_state import TrainEvent
+from lm.training import train
 
 
 class TrainerBusy(RuntimeError):

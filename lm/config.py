@@ -1,0 +1,207 @@
+"""What decides a training run: ``TrainConfig``, the presets, and the policy
+that turns the settings someone gave into one config (a preset, a budget
+pick, or an interrupted run's own settings).
+
+``train.py`` derives every flag and its help text from ``TrainConfig``'s
+fields; the model's shape goes to ``ModelConfig`` through
+``TrainConfig.model_config``, the one place that converts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from lm import training_state
+from lm.budget import describe, settings_for_budget
+from lm.corpora import CORPORA, default_level
+from lm.model import ModelConfig
+from lm.regularization import Regularization
+from lm.runtime import DEVICES, pick_device, use_bf16
+
+SCHEDULES = ("plateau", "cosine", "one-cycle", "constant")
+OPTIMIZERS = ("adamw", "nt-asgd")
+PRECISIONS = ("auto", "bf16", "fp32")
+MODEL_FIELDS = ("embedding_size", "hidden_size", "num_layers", "dropout", "tie_weights")
+
+
+def _option(default, help: str, **extra):
+    return field(default=default, metadata={"help": help, **extra})
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a training run. Each field's help is the help
+    text of its ``train.py`` flag."""
+
+    corpus: str | None = _option("human-numbers", "named corpus; omit (with --text-file) to train on your own text")
+    text_file: str | None = _option(None, "local text file, or folder with train.txt/valid.txt/test.txt, or a local copy of the corpus")
+    dataset_revision: str | None = _option(None, "Hub dataset revision (branch, tag or commit) to pin a Hub corpus to")
+    level: str | None = _option(None, "tokenization: 'char' or 'word' (default: the corpus's own)", choices=("char", "word"))
+    min_freq: int | None = _option(None, "keep words seen at least this often in train (default: the corpus's own)")
+    max_vocab: int | None = _option(None, "cap the vocabulary at this many tokens, specials included")
+    embedding_size: int = _option(64, "width of the token embedding")
+    hidden_size: int = _option(256, "width of each LSTM layer")
+    num_layers: int = _option(2, "number of stacked LSTM layers")
+    dropout: float = _option(0.2, "dropout on embeddings, between layers and on the output (with --locked-dropout: on the output)")
+    locked_dropout: bool = _option(False, "variational dropout: one mask per sequence, shared across time (AWD-LSTM)")
+    input_dropout: float | None = _option(None, "dropout on the embeddings fed to the LSTM (default: --dropout)")
+    hidden_dropout: float | None = _option(None, "dropout between LSTM layers (default: --dropout)")
+    embedding_dropout: float = _option(0.0, "drop whole words from the embedding matrix (AWD-LSTM dropoute)")
+    weight_drop: float = _option(0.0, "DropConnect on the hidden-to-hidden weights (AWD-LSTM wdrop)")
+    ar_alpha: float = _option(0.0, "activation regularisation: alpha * mean(output^2)")
+    tar_beta: float = _option(0.0, "temporal activation regularisation: beta * mean((h[t+1] - h[t])^2)")
+    tie_weights: bool = _option(False, "share the embedding matrix with the output layer")
+    unknown_word_rate: float = _option(0.0, "show each training occurrence of a word seen only once as <unk> with this probability, so the model learns how likely an unseen word is")
+    batch_size: int = _option(64, "parallel rows the training stream is cut into")
+    bptt: int = _option(64, "steps per truncated-backprop window")
+    variable_bptt: bool = _option(False, "draw each window's length around --bptt (AWD-LSTM), learning rate scaled to it")
+    optimizer: str = _option("adamw", "AdamW, or SGD switching to averaged SGD when valid stalls (NT-ASGD)", choices=OPTIMIZERS)
+    nonmono: int = _option(5, "NT-ASGD: epochs without beating the best of the earlier ones before averaging starts")
+    learning_rate: float = _option(3e-3, "peak learning rate")
+    weight_decay: float = _option(0.01, "AdamW weight decay")
+    schedule: str = _option("plateau", "learning-rate schedule: halve on a valid plateau, warm-up then cosine to the end, one-cycle, or constant", choices=SCHEDULES)
+    warmup_steps: int = _option(0, "linear warm-up steps (cosine schedule)")
+    clip: float = _option(0.25, "clip the gradient norm to this")
+    epochs: int = _option(10, "passes over the training stream")
+    max_minutes: float | None = _option(None, "stop training after this many minutes of wall-clock time")
+    eval_batch_size: int = _option(10, "parallel rows when scoring valid and test")
+    seed: int = _option(0, "random seed")
+    device: str = _option("auto", "auto, cpu, cuda or mps", choices=DEVICES)
+    precision: str = _option("auto", "matrix products in bf16 (autocast; weights stay fp32) or fp32; auto: bf16 on CUDA and on CPUs with native bf16", choices=PRECISIONS)
+
+    def __post_init__(self) -> None:
+        for name in ("batch_size", "bptt", "epochs", "eval_batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        self.model_config(vocab_size=1)  # checks the model's shape the one way ModelConfig does
+        for name, value in (("warmup_steps", self.warmup_steps), ("nonmono", self.nonmono),
+                            ("weight_decay", self.weight_decay)):
+            if value < 0:
+                raise ValueError(f"{name} must be at least 0, got {value}")
+        if not 0 <= self.unknown_word_rate <= 1:
+            raise ValueError(f"unknown_word_rate must be in [0, 1], got {self.unknown_word_rate}")
+        for name in ("learning_rate", "clip"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        for name, allowed in (("schedule", SCHEDULES), ("precision", PRECISIONS), ("optimizer", OPTIMIZERS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        self.regularization()  # checks the rates
+        if self.max_minutes is not None and not self.max_minutes > 0:
+            raise ValueError(f"max_minutes must be positive, got {self.max_minutes}")
+        if self.corpus is None and self.text_file is None:
+            raise ValueError("give a corpus name or a text file")
+        if self.corpus is not None and self.corpus not in CORPORA:
+            raise ValueError(f"unknown corpus {self.corpus!r}; known corpora are {sorted(CORPORA)}")
+
+    def model_config(self, vocab_size: int) -> ModelConfig:
+        """The shape of the model this run trains, for a vocabulary of ``vocab_size``."""
+        return ModelConfig(vocab_size, **{name: getattr(self, name) for name in MODEL_FIELDS})
+
+    def regularization(self) -> Regularization | None:
+        """The AWD-LSTM settings, or None when plain dropout is all that is asked."""
+        awd = (self.locked_dropout, self.input_dropout is not None, self.hidden_dropout is not None,
+               self.embedding_dropout, self.weight_drop, self.ar_alpha, self.tar_beta)
+        if not any(awd):
+            return None
+        return Regularization(
+            embedding_dropout=self.embedding_dropout,
+            input_dropout=self.dropout if self.input_dropout is None else self.input_dropout,
+            hidden_dropout=self.dropout if self.hidden_dropout is None else self.hidden_dropout,
+            output_dropout=self.dropout, weight_drop=self.weight_drop, locked=self.locked_dropout,
+            alpha=self.ar_alpha, beta=self.tar_beta,
+        )
+
+
+CONFIG_FIELDS = {item.name for item in fields(TrainConfig)}
+
+# Each preset reproduces one reference system (or, for the two shipped models,
+# the settings that produced them).
+PRESETS: dict[str, dict] = {
+    "human-numbers": dict(
+        corpus="human-numbers", embedding_size=32, hidden_size=256, num_layers=1, dropout=0.1,
+        tie_weights=True, batch_size=16, bptt=64, learning_rate=3e-3, weight_decay=0.1,
+        schedule="cosine", warmup_steps=100, epochs=100,
+    ),
+    "tiny-shakespeare": dict(
+        corpus="tiny-shakespeare", embedding_size=64, hidden_size=512, num_layers=2, dropout=0.3,
+        batch_size=64, bptt=128, learning_rate=2e-3, weight_decay=0.01, schedule="cosine",
+        warmup_steps=100, epochs=100, clip=1.0,
+    ),
+    "cnn-dailymail": dict(
+        corpus="cnn-dailymail", min_freq=3, embedding_size=512, hidden_size=512, num_layers=3, dropout=0.65,
+        batch_size=128, bptt=50, learning_rate=1e-3, weight_decay=0.0, schedule="plateau", clip=0.25, epochs=20,
+    ),
+    "imdb": dict(
+        corpus="imdb", min_freq=6, embedding_size=300, hidden_size=256, num_layers=1, dropout=0.0,
+        batch_size=32, bptt=256, learning_rate=1e-3, weight_decay=0.0, schedule="constant", clip=1.0, epochs=10,
+    ),
+    "harry-potter": dict(
+        corpus="harry-potter", min_freq=3, embedding_size=1024, hidden_size=1024, num_layers=2, dropout=0.65,
+        batch_size=128, bptt=50, learning_rate=1e-3, weight_decay=0.0, schedule="plateau", clip=0.25, epochs=50,
+    ),
+}
+
+
+def config_from(preset: str | None = None, **overrides) -> TrainConfig:
+    """Defaults, then the preset's values, then explicit overrides."""
+    if preset is not None and preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; presets are {sorted(PRESETS)}")
+    unknown = set(overrides) - CONFIG_FIELDS
+    if unknown:
+        raise ValueError(f"unknown settings {sorted(unknown)}")
+    return TrainConfig(**{**(PRESETS[preset] if preset else {}), **overrides})
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The config a run gets and how it was chosen."""
+
+    config: TrainConfig
+    preset: str | None = None  # the preset applied, if any
+    command: str | None = None  # a resumed run's own command line
+    picked: str | None = None  # a budget pick, said in one line
+
+
+def plan_run(settings: dict, preset: str | None = None, resume_from: str | Path | None = None) -> Plan:
+    """The config for ``settings`` (the fields given explicitly) and ``preset``:
+
+    - with ``resume_from``, the interrupted run's own config (nothing else may be given);
+    - with a time budget and no preset, settings picked for the budget, the given ones kept;
+    - otherwise the preset, or a named corpus's own preset, then the settings.
+
+    A text file without a corpus name trains on that text alone. Messages
+    name ``train.py``'s flags."""
+    if resume_from is not None:
+        if settings or preset:
+            raise ValueError("--resume takes only --out (and --push-to-hub): the run continues with its own settings")
+        return _resumed(resume_from)
+    settings = dict(settings)
+    if preset is None and "corpus" not in settings and "text_file" in settings:
+        settings["corpus"] = None
+    if preset is None and "max_minutes" in settings:
+        return _budget_pick(settings)
+    if preset is None and settings.get("corpus") in PRESETS:
+        preset = settings["corpus"]
+    return Plan(config_from(preset, **settings), preset)
+
+
+def _resumed(out: str | Path) -> Plan:
+    if not training_state.exists(out):
+        raise ValueError(f"{out} holds no interrupted run to resume ({training_state.STATE_JSON} is missing)")
+    snapshot = training_state.load_snapshot(out)
+    return Plan(TrainConfig(**snapshot.config), command=snapshot.command)
+
+
+def _budget_pick(settings: dict) -> Plan:
+    """Given a time budget, the trainer picks the model and optimiser for it."""
+    level = settings.get("level") or default_level(settings.get("corpus"))
+    chosen = settings_for_budget(level, settings["max_minutes"])
+    config = config_from(None, **{**chosen, **settings})
+    kept = sorted(set(chosen) & set(settings))
+    precision = "bf16" if use_bf16(config.precision, pick_device(config.device)) else "fp32"
+    flags = ", ".join("--" + name.replace("_", "-") for name in kept)
+    picked = (f"budget {settings['max_minutes']:g} min, {level} level: picked {describe(chosen)}"
+              + (f" (your {flags} kept)" if kept else "") + f"; {precision} matrix products")
+    return Plan(config, picked=picked)

@@ -1,0 +1,139 @@
+"""User input from the page and the API turned into ``lm`` objects: sampling
+fields into ``SamplingSettings``, the Train form into a ``TrainConfig``, an
+upload into checked text. No Gradio.
+
+Here values only change type (text to numbers, integral floats to ``int``, the
+page's "off" values to ``None``); their ranges are checked once, by the object
+they become (``SamplingSettings``, ``TrainConfig``), so the page, the API, the
+command line and the library refuse a bad value with the same message. Only
+the studio's own limits are checked here: the model name, the time budget,
+the model size and corpus choices, and the upload.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lm.budget import WORD_UNKNOWN_RATE
+from lm.config import TrainConfig, config_from
+from lm.sampling import SamplingSettings
+from studio.settings import EXAMPLES, SHIPPED_MODELS, TRAIN_PRESETS, UPLOAD, Settings
+
+COMPARE = "Compare temperatures"  # the page's view modes
+SINGLE_SAMPLE = "Single sample"
+MODEL_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+def parse_temperatures(text: str | list | tuple) -> list:
+    """``"0.5, 1.0"`` (commas, spaces or semicolons between) -> ``[0.5, 1.0]``;
+    a list goes on as it is."""
+    if isinstance(text, (list, tuple)):
+        return list(text)
+    pieces = [piece for piece in re.split(r"[,\s;]+", str(text).strip()) if piece]
+    try:
+        return [float(piece) for piece in pieces]
+    except ValueError:
+        raise ValueError(f"temperatures must be numbers separated by commas, got {str(text)[:60]!r}") from None
+
+
+def whole(value):
+    """Integral floats (what some clients send for integers) become ``int``;
+    anything else goes on unchanged for ``SamplingSettings`` to name."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def page_top_k(value) -> int | None:
+    """The page's top-k box: 0 (or empty) is off."""
+    return int(value) if value not in (None, 0, "") else None
+
+
+def page_top_p(value) -> float | None:
+    """The page's top-p slider: 1 (or empty) is off."""
+    return float(value) if value not in (None, "") and float(value) != 1.0 else None
+
+
+def page_temperatures(mode: str, temperature, temperatures_text) -> list:
+    """The slider's one temperature in single-sample mode, else the typed list."""
+    return [float(temperature)] if mode == SINGLE_SAMPLE else parse_temperatures(temperatures_text)
+
+
+def page_sampling(mode: str, temperature, temperatures_text, max_new_tokens=1, seed=0, top_k=None,
+                  top_p=None) -> SamplingSettings:
+    """The Generate view's fields as ``SamplingSettings`` (the next-token
+    distribution gives only the temperatures)."""
+    return SamplingSettings(page_temperatures(mode, temperature, temperatures_text), whole(max_new_tokens),
+                            whole(seed), page_top_k(top_k), page_top_p(top_p))
+
+
+def api_sampling(temperatures, max_new_tokens, seed, top_k, top_p) -> SamplingSettings:
+    """``/generate``'s parameters as ``SamplingSettings`` (``None`` is off)."""
+    return SamplingSettings(parse_temperatures(temperatures), whole(max_new_tokens), whole(seed), whole(top_k), top_p)
+
+
+def read_upload(path: str | None, max_bytes: int = Settings.max_upload_bytes) -> str:
+    """Check an uploaded training text before anything is written."""
+    if not path:
+        raise ValueError("upload a .txt file to train on")
+    size = Path(path).stat().st_size
+    if size == 0:
+        raise ValueError("the uploaded file is empty")
+    if size > max_bytes:
+        raise ValueError(f"the uploaded file is {size:,} bytes; the limit is {max_bytes:,}")
+    data = Path(path).read_bytes()
+    if b"\x00" in data:
+        raise ValueError("the uploaded file looks binary (it contains NUL bytes); upload plain UTF-8 text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"the uploaded file is not UTF-8 text ({error.reason} at byte {error.start})") from None
+
+
+def check_model_name(name: str | None) -> str:
+    """The name a trained model is saved under: a folder name that cannot be
+    a path and is not a shipped model's."""
+    name = (name or "").strip().lower()
+    if not MODEL_NAME.fullmatch(name):
+        raise ValueError(f"model name must be 1–40 lowercase letters, digits or dashes, got {name[:60]!r}")
+    if name in SHIPPED_MODELS:
+        raise ValueError(f"{name!r} is a shipped model; pick another name")
+    return name
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """What the Train form asks for."""
+
+    name: str  # the checkpoint folder's name
+    config: TrainConfig
+    command: str  # how the run is described in its model card
+    sample_prompt: str  # the prompt of the sample shown after each epoch
+
+
+def train_request(corpus_choice: str, upload: str | None, level: str, preset: str, minutes, name: str | None,
+                  settings: Settings) -> TrainRequest:
+    """The Train form as a ``TrainRequest``; an upload is checked before it is
+    copied to a fresh temporary folder."""
+    name = check_model_name(name)
+    if not 0 < float(minutes) <= settings.train_minutes:
+        raise ValueError(f"time budget must be in (0, {settings.train_minutes:g}] minutes, got {minutes}")
+    if preset not in TRAIN_PRESETS:
+        raise ValueError(f"preset must be one of {list(TRAIN_PRESETS)}, got {preset!r}")
+    if corpus_choice == UPLOAD:
+        text = read_upload(upload, settings.max_upload_bytes)
+        folder = Path(tempfile.mkdtemp(prefix="lm-upload-"))
+        (folder / "upload.txt").write_text(text, encoding="utf-8")
+        corpus, text_file, sample_prompt = None, str(folder / "upload.txt"), ""
+    elif corpus_choice in settings.corpora:
+        corpus, text_file = settings.corpora[corpus_choice]
+        sample_prompt = EXAMPLES[corpus][0]
+        level = "char" if corpus == "tiny-shakespeare" else "word"
+    else:
+        raise ValueError(f"corpus must be one of {[*settings.corpora, UPLOAD]}, got {corpus_choice!r}")
+    # Word models learn how likely a word they never saw is (see --unknown-word-rate).
+    config = config_from(None, corpus=corpus, text_file=text_file, level=level, max_minutes=float(minutes),
+                         unknown_word_rate=WORD_UNKNOWN_RATE if level == "word" else 0.0, **TRAIN_PRESETS[preset])
+    command = f"studio Train view: {corpus_choice}, preset {preset}, {minutes} min"
+    return TrainRequest(name, config, command, sample_prompt)

@@ -1,0 +1,244 @@
+"""The studio's behaviour: ``Studio`` holds the settings, the model catalog
+and the trainer, and its methods are the page's callbacks and the public API
+(``/generate``, ``/score``). Each turns user input into ``lm`` objects with
+``studio.forms``, calls ``lm``, and turns the result into what the page shows
+with ``studio.views``; a ``ValueError`` becomes a ``gr.Error`` naming the bad
+value."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from lm.prompt import encode_prompt
+from lm.sampling import Collector, Step, stream
+from lm.scoring import next_token_distribution, score
+from studio import forms, views
+from studio.catalog import Catalog
+from studio.jobs import Trainer, TrainerBusy
+from studio.model_list import read_model_list
+from studio.settings import EXAMPLES, FALLBACK_EXAMPLES, INT8_DEFAULT, SHIPPED_MODELS, Settings
+
+CURVE_COLUMNS = ["epoch", "loss", "split"]
+SHOW, STOP = "show", "stop"  # what ``paced`` asks of a step
+
+
+def user_error(error: Exception) -> gr.Error:
+    return gr.Error(str(error), print_exception=False)
+
+
+def loss_curve(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=CURVE_COLUMNS)
+
+
+def paced(steps: Iterator[Step], started: float, limit: float, interval: float) -> Iterator[tuple[Step, str]]:
+    """Each step of a stream with what to do once it is taken in: ``STOP``
+    when ``limit`` seconds have passed since ``started``, ``SHOW`` when
+    ``interval`` seconds have passed since the last ``SHOW``, else ``""``."""
+    last_shown = started
+    for step in steps:
+        now = time.perf_counter()
+        if now - started >= limit:
+            yield step, STOP
+        elif now - last_shown >= interval:
+            last_shown = now
+            yield step, SHOW
+        else:
+            yield step, ""
+
+
+class Studio:
+    """The app's state and its callbacks. Building one reads the Hub model
+    list; models load on first use (``default_model`` warms the first)."""
+
+    def __init__(self, settings: Settings, trainer: Trainer | None = None):
+        self.settings = settings
+        hub_models = read_model_list(settings.hub_models_file)
+        self.catalog = Catalog(settings.checkpoints, preferred=SHIPPED_MODELS, hub_models=hub_models)
+        self.trainer = trainer or Trainer()
+
+    @classmethod
+    def from_environment(cls, root: str | Path) -> "Studio":
+        """The studio of ``root``'s ``checkpoints/`` and ``models.json``, as
+        the environment sets it (see ``Settings.from_environment``)."""
+        return cls(Settings.from_environment(root))
+
+    def default_model(self) -> str | None:
+        """The model the page opens with, loaded now so that the first
+        request does not wait for it; None when there are no models."""
+        names = self.catalog.names()
+        if not names:
+            return None
+        self.catalog.get(names[0])
+        return names[0]
+
+    def model_facts(self, name: str) -> str:
+        return views.model_facts(self.catalog.get(name))
+
+    def model_card(self, name: str) -> tuple[str, pd.DataFrame]:
+        """The card's text (front matter dropped) and the loss per epoch."""
+        entry = self.catalog.get(name)
+        card_file = entry.folder / "README.md"
+        card = card_file.read_text(encoding="utf-8") if card_file.is_file() else f"# {name}\n\nNo model card."
+        card = re.sub(r"\A---\n.*?\n---\n", "", card, flags=re.DOTALL)
+        history = entry.metrics.get("history", [])
+        rows = [row for record in history for row in views.loss_rows(record["epoch"], record["train_loss"],
+                                                                      record["valid_loss"])]
+        return card, loss_curve(rows)
+
+    def examples_for(self, name: str) -> list[list[str]]:
+        corpus = self.catalog.get(name).metrics.get("corpus", "")
+        return [[text] for text in EXAMPLES.get(corpus, FALLBACK_EXAMPLES)]
+
+    def on_model_change(self, name: str, progress=gr.Progress()):
+        def downloaded(done: int, total: int) -> None:
+            progress(done / total if total else None, desc=f"downloading {name}: {done / 1e6:.1f} MB")
+
+        try:
+            self.catalog.get(name, progress=downloaded)
+            facts = self.model_facts(name)
+            card, curve = self.model_card(name)
+        except ValueError as error:
+            raise user_error(error) from error
+        return facts, gr.Dataset(samples=self.examples_for(name)), card, curve
+
+    def generate_view(self, name, prompt, mode, temperature, temperatures_text, max_new_tokens, seed, top_k, top_p,
+                      int8=INT8_DEFAULT):
+        """Stream the side-by-side columns as HTML, plus a status line."""
+        try:
+            entry = self.catalog.get(name)
+            settings = forms.page_sampling(mode, temperature, temperatures_text, max_new_tokens, seed, top_k, top_p)
+            encoded = encode_prompt(entry.tokenizer, prompt or "")
+            steps = stream(entry.engine(bool(int8)), entry.tokenizer, encoded, settings)
+            first = next(steps)
+        except (ValueError, TypeError) as error:
+            raise user_error(error) from error
+        level = entry.tokenizer.level
+        page = views.SampleColumns(settings.temperatures, "" if encoded.fresh_start else entry.tokenizer.decode(encoded.ids),
+                                   " " if level == "word" else "")
+        limit, count, truncated = self.settings.generation_seconds, 0, False
+        started = time.perf_counter()
+
+        def shown() -> tuple[str, str]:
+            status = views.generation_status(count, len(settings.temperatures), time.perf_counter() - started,
+                                             encoded.unknown, level, encoded.fresh_start, limit if truncated else None)
+            return page.html(), status
+
+        for step, action in paced(itertools.chain([first], steps), started, limit, self.settings.stream_interval):
+            count += 1
+            page.add(step)
+            if action == STOP:
+                truncated = True
+                page.mark_truncated()
+                break
+            if action == SHOW:
+                yield shown()
+        yield shown()
+
+    def distribution_view(self, name, prompt, mode, temperature, temperatures_text, int8=INT8_DEFAULT):
+        try:
+            entry = self.catalog.get(name)
+            settings = forms.page_sampling(mode, temperature, temperatures_text)
+            tokens, table = next_token_distribution(entry.engine(bool(int8)), entry.tokenizer, prompt or "", settings)
+        except (ValueError, TypeError) as error:
+            raise user_error(error) from error
+        return views.distribution_bars(tokens, table)
+
+    def score_view(self, names, text):
+        if not names:
+            raise gr.Error("pick at least one model to score with", print_exception=False)
+        names = [names] if isinstance(names, str) else names
+        parts = []
+        for name in names:
+            try:
+                entry = self.catalog.get(name)
+                result = score(entry.model, entry.tokenizer, text or "")
+            except ValueError as error:
+                raise user_error(error) from error
+            parts.append(views.score_section(name, result, " " if entry.tokenizer.level == "word" else ""))
+        return "".join(parts)
+
+    def api_generate(
+        self,
+        model: str,
+        prompt: str,
+        temperatures: list[float],
+        max_new_tokens: int = 100,
+        seed: int = 0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        int8: bool = INT8_DEFAULT,
+    ) -> Iterator[list[str]]:
+        """One sample per temperature (prompt included), reproducible with the seed.
+        Stops at the time limit with a warning; a cancelled request stops drawing
+        within a fraction of a second."""
+        limit = self.settings.generation_seconds
+        try:
+            entry = self.catalog.get(model)
+            settings = forms.api_sampling(temperatures, max_new_tokens, seed, top_k, top_p)
+            engine = entry.engine(bool(int8))
+            started = time.perf_counter()
+            encoded = encode_prompt(entry.tokenizer, prompt or "")
+            steps = stream(engine, entry.tokenizer, encoded, settings, details=False)
+            first = next(steps)
+        except (ValueError, TypeError) as error:
+            raise user_error(error) from error
+        collector, truncated = Collector(entry.tokenizer, encoded, settings), False
+        for step, action in paced(itertools.chain([first], steps), started, limit, self.settings.api_interval):
+            collector.add(step)
+            if action == STOP:
+                truncated = True
+                break
+            if action == SHOW:
+                yield collector.samples().texts  # each yield lets a cancel land
+        if truncated:
+            gr.Warning(f"stopped at the {limit:g} s limit per request: the samples are cut short")
+        yield collector.samples(truncated).texts
+
+    def api_score(self, model: str, text: str) -> dict:
+        """Per-token surprisal (bits) and the text's perplexity."""
+        try:
+            entry = self.catalog.get(model)
+            result = score(entry.model, entry.tokenizer, text or "")
+        except (ValueError, TypeError) as error:
+            raise user_error(error) from error
+        return {
+            "tokens": result.pieces,
+            "surprisal_bits": result.surprisals,
+            "perplexity": None if not result.pieces else result.perplexity,
+            "unknown": result.unknown,
+        }
+
+    def train_view(self, corpus_choice, upload, level, preset, minutes, name, progress=gr.Progress()):
+        """Start a run and follow it: status, loss curve, recent samples; the
+        last update refreshes the model list."""
+        try:
+            request = forms.train_request(corpus_choice, upload, level, preset, minutes, name, self.settings)
+            job = self.trainer.start(request.config, self.catalog.root / request.name, request.command,
+                                     request.sample_prompt)
+        except (ValueError, TrainerBusy) as error:
+            raise user_error(error) from error
+        self.catalog.forget(request.name)
+        log = views.TrainingLog(request.name)
+        try:
+            for event in job.watch():
+                if event is not None:
+                    log.add(event)
+                    if event.kind == "step":
+                        progress(event.fraction, desc=log.status)
+                yield log.status, loss_curve(log.rows), log.recent_samples(), gr.Dropdown()
+        except Exception as error:  # a failed run is reported, the server keeps serving
+            raise gr.Error(f"training failed: {error}", print_exception=False) from error
+        yield log.status, loss_curve(log.rows), log.recent_samples(), gr.Dropdown(choices=self.catalog.choices())
+
+    def stop_training(self) -> str:
+        if self.trainer.busy():
+            self.trainer.current.stop_requested.set()
+            return "stopping after the current step; the best model so far is kept"
+        return "no training is running"

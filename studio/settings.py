@@ -1,0 +1,78 @@
+"""What the studio is set to: capacities read from the environment when the
+studio is built (never at import), where its models live, and the fixed
+choices the page offers (example prompts per corpus, the Train view's model
+sizes and corpora, defaults)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lm.corpora import local_tiny_shakespeare
+from lm.sampling import MAX_TEMPERATURES
+
+SHIPPED_MODELS = ("tiny-shakespeare", "human-numbers")  # offered first; the Train view may not overwrite them
+PAGE_TEMPERATURES = "0.5, 0.8, 1.0, 1.3"  # the page's first comparison
+MAX_COLUMNS = MAX_TEMPERATURES  # one column per temperature
+INT8_DEFAULT = True  # measured by bench/sampling.py --checkpoints: see README
+EXAMPLES = {
+    "tiny-shakespeare": ["ROMEO:\n", "First Citizen:\nBefore we proceed", "KING HENRY VI:\nO God", "To be, or not"],
+    "human-numbers": ["one . two . three .", "eight thousand one . eight thousand two .", "nine hundred ninety nine ."],
+    "cnn-dailymail": ["the president said", "police say"],
+    "imdb": ["this movie was", "i have never seen"],
+    "harry-potter": ["harry looked at", "professor dumbledore"],
+}
+FALLBACK_EXAMPLES = ["", "the"]  # for a model whose corpus has no examples
+TRAIN_PRESETS = {
+    "tiny (1 × 128, fast)": dict(embedding_size=32, hidden_size=128, num_layers=1, dropout=0.1, batch_size=32, bptt=64,
+                                 learning_rate=3e-3, schedule="cosine", warmup_steps=20, epochs=1000),
+    "small (2 × 256)": dict(embedding_size=64, hidden_size=256, num_layers=2, dropout=0.2, batch_size=32, bptt=64,
+                            learning_rate=3e-3, schedule="cosine", warmup_steps=50, epochs=1000),
+}
+UPLOAD = "Upload a .txt file"  # the Train view's corpus choice for the user's own text
+
+
+def corpus_choices() -> dict[str, tuple[str, str | None]]:
+    """The Train view's named corpora: label -> (corpus, local text file).
+    Tiny Shakespeare is offered only when a local copy exists."""
+    choices: dict[str, tuple[str, str | None]] = {"Human Numbers": ("human-numbers", None)}
+    shakespeare = local_tiny_shakespeare()
+    if shakespeare:
+        choices["Tiny Shakespeare (local copy)"] = ("tiny-shakespeare", str(shakespeare))
+    return choices
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Capacities and places, set for a classroom server; ``from_environment``
+    lets the environment change them."""
+
+    checkpoints: Path  # local models: one checkpoint folder each
+    hub_models_file: Path  # models.json: the Hub models offered beside them
+    generation_seconds: float = 60.0  # hard cap per request; what was drawn is returned
+    sampling_concurrency: int = 4  # generations running at once
+    queue_size: int = 64  # waiting requests beyond this get a clean "queue full"
+    stream_interval: float = 0.08  # seconds between page updates while sampling
+    api_interval: float = 0.25  # seconds between partial results of /generate (each lets a cancel land)
+    max_upload_bytes: int = 5_000_000
+    train_minutes: float = 10  # the Train view's longest time budget
+    train_concurrency: int = 2
+    corpora: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)  # see corpus_choices
+
+    @classmethod
+    def from_environment(cls, root: str | Path, environment: Mapping[str, str] | None = None) -> "Settings":
+        """Settings for a studio whose ``checkpoints/`` and ``models.json``
+        sit in ``root``; ``LM_HUB_MODELS``, ``LM_GENERATION_SECONDS``,
+        ``LM_SAMPLING_CONCURRENCY`` and ``LM_QUEUE_SIZE`` override."""
+        environment = os.environ if environment is None else environment
+        root = Path(root)
+        return cls(
+            checkpoints=root / "checkpoints",
+            hub_models_file=Path(environment.get("LM_HUB_MODELS") or root / "models.json"),
+            generation_seconds=float(environment.get("LM_GENERATION_SECONDS", 60)),
+            sampling_concurrency=int(environment.get("LM_SAMPLING_CONCURRENCY", 4)),
+            queue_size=int(environment.get("LM_QUEUE_SIZE", 64)),
+            corpora=corpus_choices(),
+        )

@@ -1,0 +1,200 @@
+"""What the studio's page shows, as HTML and Markdown: sample columns with
+per-token probabilities (built up step by step), surprisal-coloured text,
+next-token distribution bars, a model's facts and a training run's log. Pure
+functions of their inputs (and accumulators of what a stream yields); no I/O;
+everything user-supplied is escaped."""
+
+from __future__ import annotations
+
+import html
+import math
+
+STYLE = """
+<style>
+.lm-columns{display:grid;gap:12px;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));}
+.lm-column{border:1px solid var(--border-color-primary);border-radius:8px;padding:8px 10px;min-height:120px;}
+.lm-column h3{margin:0 0 6px 0;font-size:1.05em;}
+.lm-text{white-space:pre-wrap;font-family:var(--font-mono);line-height:1.5;}
+.lm-prompt{opacity:.65;}
+.lm-token{border-radius:3px;cursor:help;}
+.lm-eos{background:#444;color:#fff;border-radius:3px;padding:0 3px;font-size:.8em;margin-left:2px;}
+.lm-note{font-size:.85em;opacity:.8;margin-top:6px;}
+.lm-bars td{padding:1px 6px;vertical-align:middle;}
+.lm-bar{height:12px;border-radius:2px;display:inline-block;}
+</style>
+"""
+# One hue per column (colour-blind friendly palette).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
+
+
+def _probability_colour(probability: float) -> str:
+    """Unlikely tokens stand out in warm red; likely ones stay pale."""
+    alpha = 0.55 * (1.0 - probability) + 0.05
+    return f"rgba(230, 80, 40, {alpha:.2f})"
+
+
+def token_span(piece: str, probability: float, alternatives: list[tuple[str, float]]) -> str:
+    tip = f"p = {probability:.3f}\n" + "\n".join(f"{token!r}: {value:.3f}" for token, value in alternatives)
+    return (
+        f'<span class="lm-token" style="background:{_probability_colour(probability)}" '
+        f'title="{html.escape(tip)}">{html.escape(piece)}</span>'
+    )
+
+
+def columns(
+    labels: list[str],
+    prompt: str,
+    spans: list[list[str]],
+    ended: list[bool],
+    unk_masked: list[int],
+    notes: list[str] | None = None,
+) -> str:
+    """One labelled column per sample: the prompt, then the coloured tokens."""
+    parts = [STYLE, '<div class="lm-columns">']
+    for index, label in enumerate(labels):
+        end = '<span class="lm-eos" title="the model drew &lt;eos&gt;">&lt;eos&gt;</span>' if ended[index] else ""
+        note = f"{unk_masked[index]} &lt;unk&gt; masked" if unk_masked[index] else ""
+        if notes and notes[index]:
+            note = f"{note} · {html.escape(notes[index])}" if note else html.escape(notes[index])
+        parts.append(
+            f'<div class="lm-column" data-label="{html.escape(label)}"><h3>{html.escape(label)}</h3>'
+            f'<div class="lm-text"><span class="lm-prompt">{html.escape(prompt)}</span>{"".join(spans[index])}{end}</div>'
+            f'<div class="lm-note">{note}</div></div>'
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def surprisal_text(pieces: list[str], surprisals: list[float], joiner: str) -> str:
+    """Text coloured by bits of surprise per token (0 bits pale, ≥ 12 bits deep)."""
+    spans = []
+    for piece, bits in zip(pieces, surprisals):
+        alpha = min(bits / 12.0, 1.0) * 0.7 + 0.03
+        spans.append(
+            f'<span class="lm-token" style="background:rgba(120,60,220,{alpha:.2f})" '
+            f'title="{bits:.2f} bits">{html.escape(piece)}</span>'
+        )
+    return STYLE + f'<div class="lm-text">{joiner.join(spans)}</div>'
+
+
+def distribution_bars(tokens: list[str], table: dict[float, list[float]]) -> str:
+    """For each candidate token, one bar per temperature."""
+    temperatures = list(table)
+    legend = " ".join(
+        f'<span style="color:{PALETTE[i % len(PALETTE)]}">■ T = {t:g}</span>' for i, t in enumerate(temperatures)
+    )
+    rows = []
+    for row, token in enumerate(tokens):
+        bars = "".join(
+            f'<div><span class="lm-bar" style="width:{max(1.0, 240 * table[t][row]):.0f}px;'
+            f'background:{PALETTE[i % len(PALETTE)]}"></span> {table[t][row]:.3f}</div>'
+            for i, t in enumerate(temperatures)
+        )
+        rows.append(f"<tr><td><code>{html.escape(repr(token))}</code></td><td>{bars}</td></tr>")
+    return STYLE + f'<div class="lm-note">{legend}</div><table class="lm-bars">{"".join(rows)}</table>'
+
+
+def perplexity_text(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:,.2f}"
+
+
+def column_label(temperature: float) -> str:
+    return f"T = {temperature:g}" + (" (greedy)" if temperature == 0 else "")
+
+
+class SampleColumns:
+    """The Generate view's columns while a stream runs: one per temperature,
+    each token coloured by its probability as it arrives."""
+
+    def __init__(self, temperatures: tuple[float, ...], prompt: str, joiner: str):
+        self.labels = [column_label(temperature) for temperature in temperatures]
+        self.prompt, self.joiner = prompt, joiner  # joiner: what goes between tokens (" " for words)
+        self.spans: list[list[str]] = [[] for _ in temperatures]
+        self.ended, self.unk_masked = [False] * len(temperatures), [0] * len(temperatures)
+        self.notes = [""] * len(temperatures)
+
+    def add(self, step) -> None:
+        """Append what an ``lm.sampling.Step`` drew to each row still going."""
+        for row in range(len(self.labels)):
+            if not self.ended[row] and not step.ended[row]:
+                separator = self.joiner if self.spans[row] or self.prompt else ""
+                self.spans[row].append(token_span(separator + step.pieces[row], step.probabilities[row],
+                                                  step.alternatives[row]))
+        self.ended, self.unk_masked = step.ended, step.unk_masked
+
+    def mark_truncated(self) -> None:
+        self.notes = ["truncated"] * len(self.labels)
+
+    def html(self) -> str:
+        return columns(self.labels, self.prompt, self.spans, self.ended, self.unk_masked, self.notes)
+
+
+def generation_status(steps: int, columns_shown: int, seconds: float, unknown: list[str], level: str,
+                      fresh_start: bool, stopped_at: float | None = None) -> str:
+    """The line under the columns: progress, what the prompt lost, why it stopped."""
+    parts = [f"{steps} steps × {columns_shown} columns in {seconds:.2f} s"]
+    if unknown:
+        kind = "unknown words became <unk>" if level == "word" else "characters dropped"
+        parts.append(f"{kind}: {', '.join(repr(piece) for piece in unknown[:10])}")
+    if fresh_start:
+        parts.append("empty prompt: starting fresh")
+    if stopped_at is not None:
+        parts.append(f"stopped at the {stopped_at} s limit")
+    return " · ".join(parts)
+
+
+def score_section(name: str, result, joiner: str) -> str:
+    """One model's perplexity and the text shaded by an ``lm.scoring.Score``."""
+    return (f"<h3>{html.escape(name)}: perplexity {perplexity_text(result.perplexity)} "
+            f"({len(result.pieces)} tokens)</h3>" + surprisal_text(result.pieces, result.surprisals, joiner))
+
+
+def _split_figure(split: str, value: dict) -> str:
+    if "bits_per_char" in value:
+        return f"{split} {value['bits_per_char']:.3f} bits/char (loss {value['loss']:.3f})"
+    return f"{split} perplexity {value['perplexity']:.2f}, accuracy {value['accuracy']:.3f}"
+
+
+def model_facts(entry) -> str:
+    """Markdown about a ``studio.catalog.Entry``: corpus, size, figures, origin."""
+    metrics, model = entry.metrics, entry.model
+    lines = [f"**{entry.name}** · corpus `{metrics.get('corpus', '?')}` · {entry.tokenizer.level} level · "
+             f"vocabulary {len(entry.tokenizer):,} · {model.parameter_count():,} parameters"]
+    figures = [_split_figure(split, metrics[split]) for split in ("valid", "test") if split in metrics]
+    if figures:
+        lines.append(" · ".join(figures))
+    if entry.hub is not None:
+        lines.append(f"from the Hub: `{entry.hub.reference}` (commit `{entry.folder.name[:10]}`, cached)")
+    return "  \n".join(lines)
+
+
+def loss_rows(epoch: int, train_loss: float, valid_loss: float) -> list[dict]:
+    """One epoch's two points of a loss curve (columns epoch, loss, split)."""
+    return [{"epoch": epoch, "loss": train_loss, "split": "train"},
+            {"epoch": epoch, "loss": valid_loss, "split": "valid"}]
+
+
+class TrainingLog:
+    """What the Train view shows of a run, from its ``TrainEvent``s: a status
+    line, the loss curve's rows and the samples after the last epochs."""
+
+    SAMPLES_SHOWN = 5
+
+    def __init__(self, name: str):
+        self.name = name
+        self.status = "preparing the corpus…"
+        self.rows: list[dict] = []
+        self.samples: list[str] = []
+
+    def add(self, event) -> None:
+        if event.kind == "step":
+            self.status = f"epoch {event.epoch} · loss {event.train_loss:.3f} · {event.tokens_per_second:,.0f} tokens/s"
+        elif event.kind == "epoch":
+            self.rows += loss_rows(event.epoch, event.train_loss, event.valid_loss)
+            self.samples.append(f"— after epoch {event.epoch} (valid loss {event.valid_loss:.3f}):\n{event.sample}")
+        elif event.kind == "done":
+            self.status = (f"saved **{self.name}**: valid loss {event.metrics['valid']['loss']:.3f} "
+                           f"after {event.metrics['epochs']} epochs")
+
+    def recent_samples(self) -> str:
+        return "\n\n".join(self.samples[-self.SAMPLES_SHOWN:])

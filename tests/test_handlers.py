@@ -1,0 +1,61 @@
+"""The studio's callbacks and API functions, called directly (no server) on a
+studio over a folder holding one tiny model."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pytest
+
+import lm
+from studio import forms
+from studio.handlers import Studio
+from studio.settings import Settings
+
+
+@pytest.fixture
+def studio(tmp_path, tiny_model, word_tokenizer) -> Studio:
+    lm.save(tmp_path / "checkpoints" / "tiny", tiny_model, word_tokenizer)
+    return Studio(Settings.from_environment(tmp_path, environment={}))
+
+
+def test_the_api_returns_what_lm_generate_draws(studio, tiny_model, word_tokenizer):
+    arguments = dict(temperatures=[0.0, 0.9], max_new_tokens=12, seed=4, top_k=None, top_p=None)
+    *_, texts = studio.api_generate("tiny", "the cat", int8=False, **arguments)
+    assert texts == lm.generate(tiny_model, word_tokenizer, "the cat", **arguments).texts
+
+
+def test_the_api_stops_at_the_time_limit_with_what_was_drawn(tmp_path, tiny_model, word_tokenizer):
+    lm.save(tmp_path / "checkpoints" / "tiny", tiny_model, word_tokenizer)
+    studio = Studio(Settings.from_environment(tmp_path, environment={"LM_GENERATION_SECONDS": "0"}))
+    with pytest.warns(UserWarning, match="stopped at the 0 s limit per request: the samples are cut short"):
+        *_, texts = studio.api_generate("tiny", "the", [1.0, 1.5], max_new_tokens=2000, seed=0, int8=False)
+    assert len(texts) == 2 and all(len(text.split()) < 100 for text in texts)
+
+
+def test_the_generate_view_streams_one_labelled_column_per_temperature(studio):
+    *_, (page, status) = studio.generate_view("tiny", "the cat", forms.COMPARE, 0.8, "0, 1.2", 6, 0, 0, 1.0, False)
+    assert 'data-label="T = 0 (greedy)"' in page and 'data-label="T = 1.2"' in page
+    assert " steps × 2 columns in " in status
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda studio: next(studio.generate_view("tiny", "", forms.COMPARE, 0.8, "9", 5, 0, 0, 1.0)),
+     "temperature must be in [0, 5], got 9.0"),
+    (lambda studio: studio.distribution_view("tiny", "", forms.SINGLE_SAMPLE, 6.0, ""), "got 6.0"),
+    (lambda studio: next(studio.api_generate("tiny", "", [0.5] * 7)), "between 1 and 6 temperatures, got 7"),
+    (lambda studio: studio.api_score("nowhere", "text"), "unknown model 'nowhere'"),
+    (lambda studio: studio.score_view([], "text"), "pick at least one model"),
+])
+def test_bad_input_becomes_a_gradio_error_naming_the_value(studio, call, message):
+    with pytest.raises(gr.Error) as caught:
+        call(studio)
+    assert message in str(caught.value)
+
+
+def test_model_facts_card_and_examples(studio):
+    assert studio.default_model() == "tiny"
+    facts, examples, card, curve = studio.on_model_change("tiny", progress=lambda *args, **kwargs: None)
+    assert "**tiny**" in facts and "parameters" in facts
+    assert not card.startswith("---")  # the card's front matter is dropped
+    assert list(curve.columns) == ["epoch", "loss", "split"]
+    assert studio.stop_training() == "no training is running"
