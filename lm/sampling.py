@@ -136,6 +136,31 @@ def _restrict(scaled: torch.Tensor, top_k: int | None, top_p: float | None) -> t
     return scaled
 
 
+def _draw(probabilities: torch.Tensor, uniform: torch.Tensor, greedy_rows: torch.Tensor | None):
+    """One token per row from ``probabilities`` (B, V) by inverse CDF with
+    ``uniform`` (B,), never ``<unk>``; greedy rows take the argmax. Returns the
+    drawn ids (B,), their probability without ``<unk>`` (B,), whether the
+    draw would have been ``<unk>`` (B,), and the mass left without it (B, 1).
+    ``probabilities`` loses its ``<unk>`` column in place."""
+    unk_probability = probabilities[:, UNK_ID].clone()  # (B,)
+    probabilities[:, UNK_ID] = 0.0
+    cumulative = probabilities.cumsum(-1)  # (B, V), ends at 1 - p(<unk>)
+    total = cumulative[:, -1:]  # (B, 1)
+    # In id order <unk> (id 0) owns [0, p(<unk>)): a draw there is one the
+    # seeds would have redrawn. Spreading u over the rest draws from the
+    # distribution without <unk>, exactly what redrawing converges to.
+    would_be_unk = uniform < unk_probability
+    target = (uniform.unsqueeze(1) * total * (1 - 1e-6)).contiguous()  # (B, 1)
+    drawn = torch.searchsorted(cumulative, target, right=True).squeeze(1).clamp_(max=probabilities.size(-1) - 1)  # (B,)
+    if greedy_rows is not None:
+        best = probabilities.argmax(-1)  # (B,)
+        drawn = torch.where(greedy_rows, best, drawn)
+        best_probability = probabilities.gather(1, best.unsqueeze(1)).squeeze(1)
+        would_be_unk = torch.where(greedy_rows, unk_probability > best_probability, would_be_unk)
+    chosen = probabilities.gather(1, drawn.unsqueeze(1)).squeeze(1) / total.squeeze(1)  # (B,)
+    return drawn, chosen, would_be_unk, total
+
+
 @torch.inference_mode()
 def stream(
     model: LSTMLanguageModel,
@@ -176,41 +201,19 @@ def stream(
     any_greedy = bool(greedy_rows.any())
     for index in range(settings.max_new_tokens):
         probabilities = _restrict(last / safe_temperatures, settings.top_k, settings.top_p).softmax(-1)  # (B, V)
-        unk_probability = probabilities[:, UNK_ID].clone()  # (B,)
-        probabilities[:, UNK_ID] = 0.0
-        cumulative = probabilities.cumsum(-1)  # (B, V), ends at 1 - p(<unk>)
-        total = cumulative[:, -1:]  # (B, 1)
         # One uniform number per sample index, shared by every temperature.
         uniform = torch.rand(per_temperature, generator=generator).to(device)[sample_index]  # (B,)
-        # In id order <unk> (id 0) owns [0, p(<unk>)): a draw there is one the
-        # seeds would have redrawn. Spreading u over the rest draws from the
-        # distribution without <unk>, exactly what redrawing converges to.
-        would_be_unk = uniform < unk_probability
-        target = (uniform.unsqueeze(1) * total * (1 - 1e-6)).contiguous()  # (B, 1)
-        drawn = torch.searchsorted(cumulative, target, right=True).squeeze(1).clamp_(max=last.size(-1) - 1)  # (B,)
-        if any_greedy:
-            best = probabilities.argmax(-1)  # (B,)
-            drawn = torch.where(greedy_rows, best, drawn)
-            best_probability = probabilities.gather(1, best.unsqueeze(1)).squeeze(1)
-            would_be_unk = torch.where(greedy_rows, unk_probability > best_probability, would_be_unk)
+        drawn, chosen, would_be_unk, total = _draw(probabilities, uniform, greedy_rows if any_greedy else None)
         unk_counts += would_be_unk & ~ended
-        chosen = probabilities.gather(1, drawn.unsqueeze(1)).squeeze(1) / total.squeeze(1)  # (B,)
         drawn = torch.where(ended, torch.full_like(drawn, EOS_ID), drawn)
         ended = ended | (drawn == EOS_ID)
         drawn_list, ended_list = drawn.tolist(), ended.tolist()
-        alternatives: list[list[tuple[str, float]]] = [[] for _ in drawn_list]
-        if details:
-            top = (probabilities / total).topk(min(TOP_ALTERNATIVES, probabilities.size(-1)), dim=-1)
-            alternatives = [
-                [(tokenizer.token(token_id), probability) for token_id, probability in zip(ids, values)]
-                for ids, values in zip(top.indices.tolist(), top.values.tolist())
-            ]
         yield Step(
             index=index,
             token_ids=drawn_list,
             pieces=[_piece(tokenizer, token_id) for token_id in drawn_list] if details else [],
             probabilities=chosen.tolist(),
-            alternatives=alternatives,
+            alternatives=_alternatives(tokenizer, probabilities / total) if details else [[] for _ in drawn_list],
             ended=ended_list,
             unk_masked=unk_counts.tolist(),
         )
@@ -218,6 +221,15 @@ def stream(
             return
         logits, state = model.step(drawn, state)  # (B, V)
         last = logits.float()
+
+
+def _alternatives(tokenizer: Tokenizer, probabilities: torch.Tensor) -> list[list[tuple[str, float]]]:
+    """Per row, the most likely tokens and their probabilities. ``probabilities``: (B, V)."""
+    top = probabilities.topk(min(TOP_ALTERNATIVES, probabilities.size(-1)), dim=-1)
+    return [
+        [(tokenizer.token(token_id), probability) for token_id, probability in zip(ids, values)]
+        for ids, values in zip(top.indices.tolist(), top.values.tolist())
+    ]
 
 
 def _piece(tokenizer: Tokenizer, token_id: int) -> str:
