@@ -59,6 +59,18 @@ class ModelConfig:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class GateReadings:
+    """The top LSTM layer after one step, each ``(B, H)``: its input, forget
+    and output gates (0 to 1), the cell state and the hidden output."""
+
+    input_gate: torch.Tensor
+    forget_gate: torch.Tensor
+    output_gate: torch.Tensor
+    cell: torch.Tensor
+    hidden: torch.Tensor
+
+
 class LSTMLanguageModel(nn.Module):
     """Next-token model. ``forward(tokens, state) -> (logits, state)`` with
     tokens ``(B, T)`` and logits ``(B, T, V)``; pass the returned state back in
@@ -122,15 +134,21 @@ class LSTMLanguageModel(nn.Module):
             output = self.projection(output)  # (B, T, E)
         return self.decoder(output), state  # (B, T, V)
 
-    def step(self, tokens: torch.Tensor, state: LSTMState) -> tuple[torch.Tensor, LSTMState]:
+    def step(
+        self, tokens: torch.Tensor, state: LSTMState, readings: list[GateReadings] | None = None
+    ) -> tuple[torch.Tensor, LSTMState]:
         """One time step for every row: tokens ``(B,)`` -> logits ``(B, V)``.
 
         The same numbers as ``forward`` on ``(B, 1)``, computed with the
         weights on the left of each product (``W @ x.T``): for the few rows of
         sampling that layout runs about twice as fast on CPU, and it skips
         ``nn.LSTM``'s per-call set-up. Modules swapped for other kinds (int8)
-        and training mode go through ``forward``."""
-        if self.training or type(self.lstm) is not nn.LSTM or type(self.decoder) is not nn.Linear:
+        and training mode go through ``forward``. With ``readings``, the top
+        layer's gates, cell and hidden state of this step are appended to it
+        (only the fp32 path computes them in the open)."""
+        if not self.computes_gates():
+            if readings is not None:
+                raise ValueError("gate readings need the fp32 model in eval mode (int8 weights hide the gates)")
             logits, state = self(tokens.unsqueeze(1), state)
             return logits[:, -1], state
         hidden, cell = state  # (L, B, H) each
@@ -146,16 +164,23 @@ class LSTMLanguageModel(nn.Module):
             gates.addmm_(weight_hh, hidden[layer].t()).add_(bias.unsqueeze(1))
             gates = gates.t().contiguous()  # (B, 4H); a tiny copy that keeps everything after it row-major
             input_gate, forget_gate, cell_gate, output_gate = gates.chunk(4, 1)  # (B, H) each
-            new_cell = torch.sigmoid(forget_gate) * cell[layer] + torch.sigmoid(input_gate) * torch.tanh(cell_gate)
-            new_hidden = torch.sigmoid(output_gate) * torch.tanh(new_cell)  # (B, H), contiguous
+            input_gate, forget_gate, output_gate = input_gate.sigmoid(), forget_gate.sigmoid(), output_gate.sigmoid()
+            new_cell = forget_gate * cell[layer] + input_gate * torch.tanh(cell_gate)
+            new_hidden = output_gate * torch.tanh(new_cell)  # (B, H), contiguous
             hiddens.append(new_hidden)
             cells.append(new_cell)
             layer_input = new_hidden
+        if readings is not None:
+            readings.append(GateReadings(input_gate, forget_gate, output_gate, new_cell, new_hidden))
         output = layer_input  # (B, H)
         if self.projection is not None:
             output = (self.projection.weight @ output.t()).t().add(self.projection.bias).contiguous()  # (B, E)
         logits = (self.decoder.weight @ output.t()).t().contiguous().add_(self.decoder.bias)  # (B, V)
         return logits, (torch.stack(hiddens), torch.stack(cells))
+
+    def computes_gates(self) -> bool:
+        """Whether ``step`` runs the LSTM in the open (fp32 modules, eval mode)."""
+        return not self.training and type(self.lstm) is nn.LSTM and type(self.decoder) is nn.Linear
 
     def parameter_count(self) -> int:
         return sum(parameter.numel() for parameter in self.parameters())

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from lm.model import LSTMLanguageModel
+from lm.model import GateReadings, LSTMLanguageModel
 from lm.prompt import Prompt, as_prompt
 from lm.tokenizer import EOS_ID, UNK_ID, Tokenizer
 
@@ -169,13 +169,16 @@ def stream(
     settings: SamplingSettings | None = None,
     *,
     details: bool = True,
+    readings: list[GateReadings] | None = None,
     **options,
 ) -> Iterator[Step]:
     """Yield one ``Step`` per new token for all rows at once; rows are the
     temperatures in order, each repeated ``samples_per_temperature`` times.
     Stops when every row has drawn ``<eos>`` or after ``max_new_tokens``.
     ``options`` are ``SamplingSettings`` fields (``temperatures=[0.5, 1.0]``).
-    ``details=False`` skips the decoded pieces and the top-5 alternatives.
+    ``details=False`` skips the decoded pieces and the top-5 alternatives;
+    with ``readings`` (fp32 model only), each step of the model appends the
+    top layer's gate readings to it (see ``lm.inspection``).
     ``prompt`` may be text or a ``Prompt`` already made by ``encode_prompt``."""
     settings = SamplingSettings.of(settings, **options)
     encoded = as_prompt(tokenizer, prompt)
@@ -219,7 +222,7 @@ def stream(
         )
         if all(ended_list):
             return
-        logits, state = model.step(drawn, state)  # (B, V)
+        logits, state = model.step(drawn, state, readings)  # (B, V)
         last = logits.float()
 
 

@@ -1,0 +1,97 @@
+"""HTML of the Inside view: a heatmap of units × generated tokens on a
+diverging colour scale, the text shaded by one unit's activation
+(LSTMVis-style), and the units ranked by a feature of the text. Pure
+functions of their inputs; every piece of text is escaped."""
+
+from __future__ import annotations
+
+import html
+
+LEVELS = 10  # colour steps on each side of the centre
+STYLE = """
+<style>
+.lm-heatmap{overflow-x:auto;font-size:11px;}
+.lm-heatmap table{border-collapse:collapse;}
+.lm-heatmap td{width:14px;min-width:14px;height:14px;padding:0;}
+.lm-heatmap th{font-weight:normal;font-family:var(--font-mono);padding:0 2px;white-space:pre;}
+.lm-heatmap th.lm-token-label{writing-mode:vertical-rl;transform:rotate(180deg);height:34px;vertical-align:bottom;}
+.lm-heatmap tr[data-unit]{cursor:pointer;}
+.lm-heatmap tr[data-unit]:hover th{text-decoration:underline;}
+.lm-heatmap tr.lm-picked th{font-weight:bold;}
+.lm-heatmap td.lm-cell-0{background:#fff;}
+""" + "".join(
+    f".lm-heatmap td.lm-cell-{sign}{level}{{background:rgba({rgb},{level / LEVELS:.1f});}}"
+    for sign, rgb in (("p", "214,39,40"), ("n", "31,119,180")) for level in range(1, LEVELS + 1)
+) + """
+.lm-unit-text{white-space:pre-wrap;font-family:var(--font-mono);line-height:1.6;}
+.lm-unit-text span{border-radius:2px;}
+</style>
+"""
+# Signals that live in [0, 1] (gates) are centred on 0.5; the others on 0.
+CENTRES = {"input_gate": 0.5, "forget_gate": 0.5, "output_gate": 0.5}
+
+
+def _colour(value: float, centre: float, scale: float) -> str:
+    """Diverging scale: blue below the centre, red above, white at it."""
+    strength = max(-1.0, min(1.0, (value - centre) / scale)) if scale > 0 else 0.0
+    if strength >= 0:
+        return f"rgba(214,39,40,{strength:.2f})"
+    return f"rgba(31,119,180,{-strength:.2f})"
+
+
+def _cell_class(value: float, centre: float, scale: float) -> str:
+    """The heatmap's colour as one of ``2 * LEVELS + 1`` classes: a few bytes
+    a cell, so a 500-token heatmap stays small enough to stream."""
+    level = round(LEVELS * max(-1.0, min(1.0, (value - centre) / scale))) if scale > 0 else 0
+    return "lm-cell-0" if level == 0 else f"lm-cell-{'p' if level > 0 else 'n'}{abs(level)}"
+
+
+def _scale(rows: list[list[float]], centre: float) -> float:
+    return max((abs(value - centre) for row in rows for value in row), default=1.0) or 1.0
+
+
+def _label(piece: str) -> str:
+    return {"\n": "⏎", " ": "␣", "": "∅"}.get(piece, piece)
+
+
+def heatmap(pieces: list[str], units: list[int], values: list[list[float]], signal: str,
+            picked: int | None = None) -> str:
+    """One row per unit, one column per generated token (its label on top);
+    ``values``: per token, one value per unit in ``units``. A row carries
+    its unit number in ``data-unit``, so a click can pick it."""
+    centre = CENTRES.get(signal, 0.0)
+    scale = _scale(values, centre)
+    header = "".join(f'<th class="lm-token-label" title="{html.escape(repr(piece))}">{html.escape(_label(piece))}</th>'
+                     for piece in pieces)
+    rows = []
+    for column, unit in enumerate(units):
+        cells = "".join(f'<td class="{_cell_class(values[token][column], centre, scale)}"></td>'
+                        for token in range(len(pieces)))
+        picked_class = ' class="lm-picked"' if unit == picked else ""
+        rows.append(f'<tr data-unit="{unit}"{picked_class}><th>{unit}</th>{cells}</tr>')
+    legend = (f'<div class="lm-note">{html.escape(signal.replace("_", " "))}: blue below {centre:g}, red above '
+              f"(±{scale:.2f}); click a row to shade the text by that unit</div>")
+    return (STYLE + f'<div class="lm-heatmap" data-signal="{html.escape(signal)}" data-tokens="{len(pieces)}">'
+            f"{legend}<table><tr><th>unit</th>{header}</tr>{''.join(rows)}</table></div>")
+
+
+def shaded_text(prompt: str, pieces: list[str], values: list[float], unit: int, signal: str, joiner: str) -> str:
+    """The generated text, each token shaded by one unit's value."""
+    centre = CENTRES.get(signal, 0.0)
+    scale = _scale([values], centre)
+    spans = []
+    for index, (piece, value) in enumerate(zip(pieces, values)):
+        text = (joiner if index or prompt else "") + piece
+        spans.append(f'<span style="background:{_colour(value, centre, scale)}" '
+                     f'title="{value:.3f}">{html.escape(text)}</span>')
+    return (STYLE + f'<div class="lm-note">unit {unit}, {html.escape(signal.replace("_", " "))}</div>'
+            f'<div class="lm-unit-text" data-unit="{unit}"><span class="lm-prompt">{html.escape(prompt)}</span>'
+            f"{''.join(spans)}</div>")
+
+
+def ranking(feature: str, ranked: list[tuple[int, float]]) -> str:
+    """Markdown: the units that follow ``feature`` most closely."""
+    if not ranked:
+        return f"No unit can be ranked by *{feature}* yet: the text has no such token, or only such tokens."
+    listed = ", ".join(f"**{unit}** ({correlation:+.2f})" for unit, correlation in ranked[:8])
+    return f"Units whose cell state follows *{feature}* best (correlation): {listed}"
