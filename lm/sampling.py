@@ -136,7 +136,7 @@ def _restrict(scaled: torch.Tensor, top_k: int | None, top_p: float | None) -> t
     return scaled
 
 
-def _draw(probabilities: torch.Tensor, uniform: torch.Tensor, greedy_rows: torch.Tensor | None):
+def draw(probabilities: torch.Tensor, uniform: torch.Tensor, greedy_rows: torch.Tensor | None):
     """One token per row from ``probabilities`` (B, V) by inverse CDF with
     ``uniform`` (B,), never ``<unk>``; greedy rows take the argmax. Returns the
     drawn ids (B,), their probability without ``<unk>`` (B,), whether the
@@ -206,7 +206,7 @@ def stream(
         probabilities = _restrict(last / safe_temperatures, settings.top_k, settings.top_p).softmax(-1)  # (B, V)
         # One uniform number per sample index, shared by every temperature.
         uniform = torch.rand(per_temperature, generator=generator).to(device)[sample_index]  # (B,)
-        drawn, chosen, would_be_unk, total = _draw(probabilities, uniform, greedy_rows if any_greedy else None)
+        drawn, chosen, would_be_unk, total = draw(probabilities, uniform, greedy_rows if any_greedy else None)
         unk_counts += would_be_unk & ~ended
         drawn = torch.where(ended, torch.full_like(drawn, EOS_ID), drawn)
         ended = ended | (drawn == EOS_ID)

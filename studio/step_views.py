@@ -1,0 +1,71 @@
+"""HTML of the step mode: the text so far, and the next token's candidates
+as bars at the chosen temperature beside T = 1, "everything else" as one
+more bar; a candidate row carries its token id so a click can choose it.
+Pure functions of their inputs; every piece of text is escaped."""
+
+from __future__ import annotations
+
+import html
+
+from lm.stepping import Choices
+
+STYLE = """
+<style>
+.lm-candidates{width:100%;border-collapse:collapse;}
+.lm-candidates td{padding:3px 6px;vertical-align:middle;}
+.lm-candidates tr[data-token-id]{cursor:pointer;}
+.lm-candidates tr[data-token-id]:hover{background:var(--background-fill-secondary);}
+.lm-candidates tr.lm-drawn{outline:3px solid #E69F00;}
+.lm-candidate{font-family:var(--font-mono);font-size:1.15em;white-space:pre;}
+.lm-step-bar{display:inline-block;height:12px;border-radius:2px;vertical-align:middle;}
+.lm-step-text{white-space:pre-wrap;font-family:var(--font-mono);font-size:1.2em;line-height:1.5;}
+.lm-step-text .lm-appended{background:rgba(0,114,178,.18);border-radius:2px;}
+</style>
+"""
+AT_TEMPERATURE, AT_ONE = "#0072B2", "#999999"
+
+
+def _bars(probability: float, at_one: float) -> str:
+    return (f'<span class="lm-step-bar" style="width:{max(1.0, 200 * probability):.0f}px;background:{AT_TEMPERATURE}">'
+            f'</span> {probability:.1%}<br><span class="lm-step-bar" style="width:{max(1.0, 200 * at_one):.0f}px;'
+            f'background:{AT_ONE}"></span> {at_one:.1%}')
+
+
+def _shown(label: str) -> str:
+    return {"\n": "⏎ (new line)", " ": "␣ (space)"}.get(label, label)
+
+
+def _rows(choices: Choices, drawn: int | None, clickable: bool) -> list[str]:
+    rows = []
+    for candidate in choices.candidates:
+        marks = (f' data-token-id="{candidate.token_id}"' if clickable else "") + \
+            (' class="lm-drawn"' if candidate.token_id == drawn else "")
+        rows.append(f'<tr{marks}><td class="lm-candidate">{html.escape(_shown(candidate.label))}</td>'
+                    f"<td>{_bars(candidate.probability, candidate.probability_at_one)}</td></tr>")
+    return rows
+
+
+def last_draw(choices: Choices, drawn: int | None) -> str:
+    """The candidates the model just drew from, the drawn one marked."""
+    found = any(candidate.token_id == drawn for candidate in choices.candidates)
+    note = "" if found else " (from outside the top candidates: everything else)"
+    return (STYLE + f'<div class="lm-note lm-last-draw">The model drew from these{note}:</div>'
+            f'<table class="lm-candidates lm-last-draw">{"".join(_rows(choices, drawn, clickable=False))}</table>'
+            '<div class="lm-note">Next token:</div>')
+
+
+def candidates(choices: Choices) -> str:
+    """One clickable row per candidate, then everything else."""
+    rows = _rows(choices, None, clickable=True)
+    rows.append(f'<tr class="lm-rest"><td><i>everything else</i></td><td>{_bars(choices.rest, choices.rest_at_one)}'
+                f"</td></tr>")
+    legend = (f'<div class="lm-note"><span style="color:{AT_TEMPERATURE}">■ T = {choices.temperature:g}</span> '
+              f'<span style="color:{AT_ONE}">■ T = 1</span> · click a token to append it</div>')
+    return STYLE + legend + f'<table class="lm-candidates">{"".join(rows)}</table>'
+
+
+def text(prompt: str, appended: str, ended: bool) -> str:
+    """The prompt, then what was appended by clicks and draws."""
+    end = ' <span class="lm-eos">end of text</span>' if ended else ""
+    return (STYLE + f'<div class="lm-step-text"><span class="lm-prompt">{html.escape(prompt)}</span>'
+            f'<span class="lm-appended">{html.escape(appended)}</span>{end}</div>')

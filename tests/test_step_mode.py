@@ -1,0 +1,121 @@
+"""Step mode end to end: ``/step`` through ``gradio_client`` and the
+"You are the sampler" view in headless Chromium (desktop and phone)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+
+from studio.step_sessions import StepSessions
+from studio_server import running_studio
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def server():
+    with running_studio() as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return Client(server, verbose=False)
+
+
+def step(client, **arguments):
+    return client.predict(**arguments, api_name="/step")
+
+
+def test_a_text_grows_by_the_picked_token_and_undo_takes_it_back(client):
+    started = step(client, model="tiny-shakespeare", prompt="ROMEO:\n", action="start", temperature=0.5, k=10)
+    state, first = started["state"], started["candidates"][0]
+    assert started["text"] == "ROMEO:\n" and len(started["candidates"]) == 10
+    assert all(c["token"] != "<unk>" for c in started["candidates"])
+    assert first["probability"] > first["probability_at_one"]  # T = 0.5 sharpens the top token
+    picked = step(client, state=state, action="pick", value=first["token_id"], temperature=0.5, k=10)
+    assert picked["text"] == "ROMEO:\n" + first["token"]
+    drawn = step(client, state=state, action="draw", temperature=1.0, k=5)
+    assert drawn["text"].startswith(picked["text"]) and len(drawn["text"]) == len(picked["text"]) + 1
+    assert step(client, state=state, action="undo", temperature=1.0, k=5)["text"] == picked["text"]
+    typed = step(client, state=state, action="type", value="Ay", temperature=1.0, k=5)
+    assert typed["text"] == picked["text"] + "Ay"
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (dict(state="forged-token", action="draw"), "step state 'forged-token' is unknown or has expired"),
+        (dict(model="nope", action="start"), "unknown model 'nope'"),
+        (dict(action="start", k=0), "k must be an integer in [1, 50], got 0"),
+        (dict(action="start", temperature=7.5), "temperature must be in [0, 5], got 7.5"),
+        (dict(action="dance"), "action must be one of"),
+    ],
+)
+def test_bad_step_input_comes_back_as_a_clear_error(client, arguments, message):
+    request = {**dict(model="tiny-shakespeare", prompt="ROMEO:", temperature=1.0, k=10), **arguments}
+    with pytest.raises(Exception) as caught:
+        step(client, **request)
+    assert message in str(caught.value) and "Traceback" not in str(caught.value)
+    assert step(client, model="tiny-shakespeare", prompt="A", action="start")["state"]
+
+
+def test_sessions_are_bounded_and_expire():
+    now = [0.0]
+    sessions = StepSessions(max_sessions=3, idle_seconds=60, clock=lambda: now[0])
+    tokens = [sessions.start(object(), "m") for _ in range(4)]  # the fourth drops the least recently used
+    assert len(sessions) == 3
+    with pytest.raises(ValueError, match="unknown or has expired"):
+        sessions.get(tokens[0])
+    now[0] = 30.0
+    sessions.get(tokens[3])
+    now[0] = 80.0  # tokens 1 and 2 idle for 80 s, token 3 for 50 s
+    assert sessions.get(tokens[3]).model == "m" and len(sessions) == 1
+    sessions.end(tokens[3])
+    assert len(sessions) == 0
+
+
+def be_the_sampler(server: str, viewport: dict) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport=viewport)
+        page.goto(server)
+        page.get_by_role("tab", name="You are the sampler").click()
+        page.get_by_role("button", name="Start").click()
+        rows = page.locator("#lm-candidates tr[data-token-id]")
+        rows.first.wait_for(timeout=30_000)
+        assert rows.count() == 10
+        text = page.locator("#lm-step-text .lm-step-text")
+        before = text.inner_text()
+        token = rows.nth(1).locator(".lm-candidate").inner_text()
+        rows.nth(1).click()
+        page.wait_for_function(
+            "(before) => { const t = document.querySelector('#lm-step-text .lm-step-text');"
+            " return t && t.innerText !== before; }", arg=before, timeout=30_000)
+        grown = text.inner_text()
+        expected = {"⏎ (new line)": "\n", "␣ (space)": " "}.get(token, token)
+        assert grown == before + expected
+        page.get_by_role("button", name="Undo").click()
+        page.wait_for_function(
+            "(before) => document.querySelector('#lm-step-text .lm-step-text').innerText === before",
+            arg=before, timeout=30_000)
+        page.get_by_role("button", name="Let the model draw").click()
+        page.wait_for_function(
+            "() => document.querySelector('#lm-candidates tr.lm-drawn') !== null", timeout=30_000)
+        browser.close()
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_clicking_a_candidate_appends_it_and_undo_removes_it(server):
+    be_the_sampler(server, {"width": 1280, "height": 720})
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_step_mode_works_on_a_phone(server):
+    be_the_sampler(server, {"width": 390, "height": 844})
