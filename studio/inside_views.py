@@ -11,10 +11,11 @@ LEVELS = 10  # colour steps on each side of the centre
 STYLE = """
 <style>
 .lm-heatmap{overflow-x:auto;font-size:11px;}
-.lm-heatmap table{border-collapse:collapse;}
-.lm-heatmap td{width:14px;min-width:14px;height:14px;padding:0;}
-.lm-heatmap th{font-weight:normal;font-family:var(--font-mono);padding:0 2px;white-space:pre;}
-.lm-heatmap th.lm-token-label{writing-mode:vertical-rl;transform:rotate(180deg);height:34px;vertical-align:bottom;}
+.lm-heatmap table{border-collapse:collapse;margin:0;}
+.lm-heatmap td{width:12px;min-width:12px;height:12px;padding:0!important;border:none!important;}
+.lm-heatmap th{font-weight:normal;font-family:var(--font-mono);padding:0 3px!important;border:none!important;
+  white-space:pre;font-size:11px;line-height:12px;}
+.lm-heatmap th.lm-token-label{width:12px;min-width:12px;padding:0!important;text-align:center;vertical-align:bottom;}
 .lm-heatmap tr[data-unit]{cursor:pointer;}
 .lm-heatmap tr[data-unit]:hover th{text-decoration:underline;}
 .lm-heatmap tr.lm-picked th{font-weight:bold;}

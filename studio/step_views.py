@@ -12,7 +12,10 @@ from lm.stepping import Choices
 STYLE = """
 <style>
 .lm-candidates{width:100%;border-collapse:collapse;}
-.lm-candidates td{padding:3px 6px;vertical-align:middle;}
+.lm-candidates td{padding:3px 6px!important;vertical-align:middle;}
+.lm-candidates.lm-last-draw{font-size:.8em;opacity:.85;}
+.lm-candidates.lm-last-draw td{padding:0 6px!important;}
+.lm-candidates.lm-last-draw .lm-step-bar{height:6px;}
 .lm-candidates tr[data-token-id]{cursor:pointer;}
 .lm-candidates tr[data-token-id]:hover{background:var(--background-fill-secondary);}
 .lm-candidates tr.lm-drawn{outline:3px solid #E69F00;}
@@ -23,6 +26,7 @@ STYLE = """
 </style>
 """
 AT_TEMPERATURE, AT_ONE = "#0072B2", "#999999"
+LAST_DRAW_ROWS = 5  # the candidates a draw is shown among (the drawn one always)
 
 
 def _bars(probability: float, at_one: float) -> str:
@@ -48,9 +52,12 @@ def _rows(choices: Choices, drawn: int | None, clickable: bool) -> list[str]:
 def last_draw(choices: Choices, drawn: int | None) -> str:
     """The candidates the model just drew from, the drawn one marked."""
     found = any(candidate.token_id == drawn for candidate in choices.candidates)
+    shown = choices.candidates[:LAST_DRAW_ROWS] + \
+        [c for c in choices.candidates[LAST_DRAW_ROWS:] if c.token_id == drawn]
+    top = Choices(choices.temperature, shown, choices.rest, choices.rest_at_one)
     note = "" if found else " (from outside the top candidates: everything else)"
     return (STYLE + f'<div class="lm-note lm-last-draw">The model drew from these{note}:</div>'
-            f'<table class="lm-candidates lm-last-draw">{"".join(_rows(choices, drawn, clickable=False))}</table>'
+            f'<table class="lm-candidates lm-last-draw">{"".join(_rows(top, drawn, clickable=False))}</table>'
             '<div class="lm-note">Next token:</div>')
 
 

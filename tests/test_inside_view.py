@@ -4,16 +4,12 @@ phone sizes)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from gradio_client import Client
 
+from browser import CHROMIUM, CHROMIUM_FLAGS, open_tab
 from studio_server import running_studio
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +61,7 @@ def look_inside(server: str, viewport: dict) -> None:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport=viewport)
         page.goto(server)
-        page.get_by_role("tab", name="Inside").click()
+        open_tab(page, "Inside")
         page.get_by_role("button", name="Generate and look inside").click()
         heatmap = page.locator("#lm-heatmap .lm-heatmap")
         heatmap.wait_for(timeout=60_000)

@@ -3,17 +3,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from gradio_client import Client
 
 from studio.step_sessions import StepSessions
+from browser import CHROMIUM, CHROMIUM_FLAGS, open_tab
 from studio_server import running_studio
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +82,7 @@ def be_the_sampler(server: str, viewport: dict) -> None:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport=viewport)
         page.goto(server)
-        page.get_by_role("tab", name="You are the sampler").click()
+        open_tab(page, "You are the sampler")
         page.get_by_role("button", name="Start").click()
         rows = page.locator("#lm-candidates tr[data-token-id]")
         rows.first.wait_for(timeout=30_000)
