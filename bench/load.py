@@ -1,6 +1,6 @@
 """A classroom at once: concurrent ``gradio_client`` users against the studio.
 
-    python bench/load.py [--users 30] [--requests 10] [--with-training]
+    python bench/load.py [--users 30] [--requests 10] [--with-training] [--classroom]
 
 Starts ``app.py`` on a loopback port, lets every user send its requests to
 ``/generate`` (4 temperatures × 100 tokens, the page's defaults) one after
@@ -8,6 +8,9 @@ another, and prints requests/s, p50/p95 latency, errors (a "queue full" reply
 is counted apart: it is the deliberate answer to overload) and the server's
 memory before and after. ``--with-training`` runs the same load twice, the
 second time while the Train view trains a model, and prints both.
+``--classroom`` mixes the traffic of a lesson: each user's requests cycle
+through ``/generate``, ``/inspect`` (one column, 100 tokens, 16 units) and a
+step-mode start with three clicks on ``/step``.
 """
 
 from __future__ import annotations
@@ -36,25 +39,43 @@ def resident_megabytes(pid: int) -> float:
     return float("nan")
 
 
-def one_user(url: str, user: int, requests: int) -> list[tuple[float, str | None]]:
+def generate(client: Client, seed: int) -> str | None:
+    texts = client.predict(model="tiny-shakespeare", prompt="ROMEO:\n", temperatures=[0.5, 0.8, 1.0, 1.3],
+                           max_new_tokens=100, seed=seed, top_k=None, top_p=None, api_name="/generate")
+    return None if len(texts) == 4 else "wrong shape"
+
+
+def inspect(client: Client, seed: int) -> str | None:
+    result = client.predict(model="tiny-shakespeare", prompt="ROMEO:\n", temperature=0.8, max_new_tokens=100,
+                            seed=seed, units=16, api_name="/inspect")
+    return None if len(result["signals"]["cell"]) == len(result["pieces"]) else "wrong shape"
+
+
+def step(client: Client, seed: int) -> str | None:
+    answer = client.predict(model="tiny-shakespeare", prompt="ROMEO:\n", action="start", seed=seed, api_name="/step")
+    for _ in range(3):
+        answer = client.predict(state=answer["state"], action="pick", value=answer["candidates"][0]["token_id"],
+                                api_name="/step")
+    return None if len(answer["text"]) == len("ROMEO:\n") + 3 else "wrong text"
+
+
+def one_user(url: str, user: int, requests: int, kinds=(generate,)) -> list[tuple[float, str | None]]:
     client = Client(url, verbose=False)
     outcomes = []
     for index in range(requests):
         started = time.perf_counter()
         try:
-            texts = client.predict(model="tiny-shakespeare", prompt="ROMEO:\n", temperatures=[0.5, 0.8, 1.0, 1.3],
-                                   max_new_tokens=100, seed=user * 1000 + index, top_k=None, top_p=None,
-                                   api_name="/generate")
-            outcomes.append((time.perf_counter() - started, None if len(texts) == 4 else "wrong shape"))
+            problem = kinds[(user + index) % len(kinds)](client, user * 1000 + index)
+            outcomes.append((time.perf_counter() - started, problem))
         except Exception as error:  # every failure is counted, not raised
             outcomes.append((time.perf_counter() - started, str(error)[:200]))
     return outcomes
 
 
-def run_load(url: str, users: int, requests: int) -> dict:
+def run_load(url: str, users: int, requests: int, kinds=(generate,)) -> dict:
     started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(users) as pool:
-        results = list(pool.map(lambda user: one_user(url, user, requests), range(users)))
+        results = list(pool.map(lambda user: one_user(url, user, requests, kinds), range(users)))
     wall = time.perf_counter() - started
     outcomes = [outcome for user in results for outcome in user]
     latencies = sorted(seconds for seconds, error in outcomes if error is None)
@@ -101,19 +122,23 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=30)
     parser.add_argument("--requests", type=int, default=10, help="requests per user")
     parser.add_argument("--with-training", action="store_true", help="measure again while a model trains")
+    parser.add_argument("--classroom", action="store_true", help="mix /generate, /inspect and /step traffic")
     args = parser.parse_args()
+    kinds = (generate, inspect, step) if args.classroom else (generate,)
     with running_studio(HF_HUB_OFFLINE="1") as (url, process):
         Client(url, verbose=False).predict(model="tiny-shakespeare", prompt="", temperatures=[1.0], max_new_tokens=5,
                                            api_name="/generate")  # warm: int8 copy made, caches filled
         before = resident_megabytes(process.pid)
-        idle = run_load(url, args.users, args.requests)
+        idle = run_load(url, args.users, args.requests, kinds)
         after = resident_megabytes(process.pid)
-        print(f"{args.users} users × {args.requests} requests of 4 temperatures × 100 tokens")
+        print(f"{args.users} users × {args.requests} requests: " + (
+            "/generate (4 temperatures × 100 tokens), /inspect and /step in turn" if args.classroom
+            else "/generate, 4 temperatures × 100 tokens"))
         report("load", idle)
         print(f"server memory: {before:.0f} MB before, {after:.0f} MB after ({100 * (after / before - 1):+.1f} %)")
         if args.with_training:
             playwright, browser = start_training(url, minutes=10)
-            busy = run_load(url, args.users, args.requests)
+            busy = run_load(url, args.users, args.requests, kinds)
             report("load while training", busy)
             print(f"p95 while training ÷ p95 idle: {busy['p95'] / idle['p95']:.2f}")
             browser.close()

@@ -31,6 +31,7 @@ from lm.disk import check_space, check_writable
 from lm.evaluation import DEFAULT_EVAL_BPTT, evaluate
 from lm.model import LSTMLanguageModel, LSTMState
 from lm.model_card import model_card
+from lm.novelty import NGRAM_LENGTH, NgramIndex
 from lm.optimization import averaged_weights, averaging_is_due, make_optimizer, make_scheduler, set_step_rate
 from lm.preparation import Prepared, prepare
 from lm.regularization import regularized_forward
@@ -284,6 +285,7 @@ def finish(run: Run, stopped_early: bool) -> dict:
     metrics = final_metrics(run, stopped_early, wall_seconds, score(run, "test"))
     if run.is_main:
         save(run.out, run.model, run.data.tokenizer, metrics, model_card(metrics))
+        NgramIndex.build(run.data.ids["train"], NGRAM_LENGTH[run.data.tokenizer.level]).save(run.out)
         training_state.remove(run.out)
     if run.group is not None:
         run.group.close()
