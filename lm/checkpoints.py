@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -65,12 +66,28 @@ def is_checkpoint(folder: str | Path) -> bool:
     return all((folder / name).is_file() for name in REQUIRED_FILES)
 
 
-def list_checkpoints(root: str | Path) -> list[Path]:
-    """Checkpoint folders directly under ``root``, sorted by name."""
+def list_checkpoints(root: str | Path, unreadable: Callable[[Path, OSError], None] | None = None) -> list[Path]:
+    """Checkpoint folders directly under ``root``, sorted by name. A folder
+    that cannot be examined (no permission, I/O error) is left out and handed
+    to ``unreadable`` with the error, as is ``root`` itself if it cannot be listed."""
     root = Path(root)
     if not root.is_dir():
         return []
-    return sorted(folder for folder in root.iterdir() if folder.is_dir() and is_checkpoint(folder))
+    found = []
+    try:
+        folders = sorted(root.iterdir())
+    except OSError as error:
+        folders = []
+        if unreadable:
+            unreadable(root, error)
+    for folder in folders:
+        try:
+            if folder.is_dir() and is_checkpoint(folder):
+                found.append(folder)
+        except OSError as error:
+            if unreadable:
+                unreadable(folder, error)
+    return found
 
 
 def read_metrics(folder: str | Path) -> dict:
@@ -82,6 +99,8 @@ def load_folder(folder: str | Path, device: str | torch.device = "cpu") -> tuple
     """Load ``(model, tokenizer)`` from a checkpoint folder, strictly: every
     weight must be present with its exact shape, and nothing else may be."""
     folder = Path(folder)
+    if not folder.is_dir():
+        raise CheckpointError(f"no checkpoint folder at {folder}")
     for name in REQUIRED_FILES:
         if not (folder / name).is_file():
             raise CheckpointError(f"{folder / name} is missing: a checkpoint folder needs {', '.join(REQUIRED_FILES)}")

@@ -3,7 +3,8 @@
 Every corpus is returned as a ``Corpus``: lines of text for ``train``,
 ``valid`` and ``test``, plus how they are tokenized. This is the only module
 that knows Hub dataset ids. Hub corpora (and a local copy of one) are read
-through Hugging Face ``datasets``, as is Tiny Shakespeare's download; Human
+through Hugging Face ``datasets``; Tiny Shakespeare is downloaded once and cached
+(``lm.text_files``, standard library only); Human
 Numbers is generated and local text files are read in plain Python.
 """
 
@@ -13,6 +14,8 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from lm.text_files import download_text, read_text_file
 
 SPLITS = ("train", "valid", "test")
 TINY_SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
@@ -99,18 +102,6 @@ def _human_numbers(text_file: str | None, level: str | None, revision: str | Non
 # ----- Plain text ------------------------------------------------------------
 
 
-def _read_text(path: Path) -> str:
-    """A whole UTF-8 file, line endings made ``\n`` (as the ``datasets`` text loader reads it)."""
-    return path.read_text(encoding="utf-8")
-
-
-def _download_text(url: str) -> str:
-    """A whole text document at ``url``, through the ``datasets`` text loader (which caches it)."""
-    import datasets
-
-    return "".join(datasets.load_dataset("text", data_files={"train": url}, sample_by="document")["train"]["text"])
-
-
 def _split_by_position(text: str, fractions: tuple[float, ...], at_line_breaks: bool) -> list[str]:
     """Cut ``text`` into consecutive pieces of the given fractions, moving each
     cut to the next line break when ``at_line_breaks``."""
@@ -141,9 +132,9 @@ def _local_text(text_file: str, level: str, name: str) -> Corpus:
         missing = [str(file) for file in files.values() if not file.is_file()]
         if missing:
             raise FileNotFoundError(f"a corpus folder needs train.txt, valid.txt and test.txt; missing {missing}")
-        texts = {split: _read_text(file) for split, file in files.items()}
+        texts = {split: read_text_file(file) for split, file in files.items()}
     elif path.is_file():
-        whole = _read_text(path)
+        whole = read_text_file(path)
         texts = dict(zip(SPLITS, _split_by_position(whole, (0.9, 0.05, 0.05), at_line_breaks=level == "word")))
     else:
         raise FileNotFoundError(f"text file {text_file} does not exist")
@@ -153,11 +144,15 @@ def _local_text(text_file: str, level: str, name: str) -> Corpus:
 
 def _tiny_shakespeare(text_file: str | None, level: str | None, revision: str | None = None) -> Corpus:
     level = level or "char"
-    source = text_file or TINY_SHAKESPEARE_URL
-    try:
-        whole = _read_text(Path(source)) if Path(source).is_file() else _download_text(source)
-    except Exception as error:
-        raise _unavailable("tiny-shakespeare", TINY_SHAKESPEARE_URL, error) from error
+    url = os.environ.get("LM_TINY_SHAKESPEARE_URL") or TINY_SHAKESPEARE_URL
+    source = text_file or url
+    if text_file:
+        whole = read_text_file(text_file)
+    else:
+        try:
+            whole = download_text(url)
+        except (OSError, ValueError) as error:  # no network, a refused or cut download, a bad reply
+            raise _unavailable("tiny-shakespeare", url, error) from error
     train, valid = _split_by_position(whole, (0.9, 0.1), at_line_breaks=False)
     splits = {"train": _as_lines(train, level), "valid": _as_lines(valid, level)}
     splits["test"] = splits["valid"]

@@ -50,11 +50,18 @@ def load(source: str | Path, device: str | torch.device = "cpu") -> tuple[LSTMLa
     repo id (``user/repo`` or ``user/repo@revision``), strictly: every weight
     must be present with its exact shape, and nothing else may be."""
     folder = Path(source)
-    if not folder.is_dir():
-        if isinstance(source, Path) or not _looks_like_repo_id(str(source)):
-            raise CheckpointError(f"{source} is neither a checkpoint folder nor a Hub repo id like 'user/repo'")
-        folder = download(str(source))
-    return load_folder(folder, device)
+    if folder.is_dir():
+        return load_folder(folder, device)
+    if isinstance(source, Path) or not _looks_like_repo_id(str(source)):
+        raise CheckpointError(f"no checkpoint folder at {source} (and it is not a Hub repo id like 'user/repo')")
+    if not folder.parent.is_dir():
+        return load_folder(download(str(source)), device)
+    try:  # a name that could be a local path or a Hub repo id: both explanations if neither works
+        return load_folder(download(str(source)), device)
+    except HubError as error:
+        present = sorted(child.name for child in folder.parent.iterdir() if child.is_dir())[:10]
+        raise CheckpointError(f"no checkpoint folder at {source} ({folder.parent} holds {present or 'no folders'}); "
+                              f"as a Hub repo id: {error}") from error
 
 
 def split_reference(reference: str) -> tuple[str, str]:

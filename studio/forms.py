@@ -19,7 +19,9 @@ from pathlib import Path
 
 from lm.budget import WORD_UNKNOWN_RATE
 from lm.config import TrainConfig, config_from
+from lm.inspection import MAX_INSPECT_UNITS
 from lm.sampling import SamplingSettings
+from lm.text_files import read_text_file
 from studio.settings import EXAMPLES, SHIPPED_MODELS, TRAIN_PRESETS, UPLOAD, Settings
 
 COMPARE = "Compare temperatures"  # the page's view modes
@@ -74,21 +76,11 @@ def api_sampling(temperatures, max_new_tokens, seed, top_k, top_p) -> SamplingSe
 
 
 def read_upload(path: str | None, max_bytes: int = Settings.max_upload_bytes) -> str:
-    """Check an uploaded training text before anything is written."""
+    """Check an uploaded training text before anything is written (the checks
+    every text the command line reads gets too)."""
     if not path:
         raise ValueError("upload a .txt file to train on")
-    size = Path(path).stat().st_size
-    if size == 0:
-        raise ValueError("the uploaded file is empty")
-    if size > max_bytes:
-        raise ValueError(f"the uploaded file is {size:,} bytes; the limit is {max_bytes:,}")
-    data = Path(path).read_bytes()
-    if b"\x00" in data:
-        raise ValueError("the uploaded file looks binary (it contains NUL bytes); upload plain UTF-8 text")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"the uploaded file is not UTF-8 text ({error.reason} at byte {error.start})") from None
+    return read_text_file(path, "the uploaded file", max_bytes)
 
 
 def check_model_name(name: str | None) -> str:
@@ -137,3 +129,33 @@ def train_request(corpus_choice: str, upload: str | None, level: str, preset: st
                          unknown_word_rate=WORD_UNKNOWN_RATE if level == "word" else 0.0, **TRAIN_PRESETS[preset])
     command = f"studio Train view: {corpus_choice}, preset {preset}, {minutes} min"
     return TrainRequest(name, config, command, sample_prompt)
+
+
+def inside_sampling(temperature, max_new_tokens, seed) -> SamplingSettings:
+    """The Inside view's (and ``/inspect``'s) one column as ``SamplingSettings``."""
+    return SamplingSettings([whole(temperature)], whole(max_new_tokens), whole(seed))
+
+
+def unit_count(value) -> int:
+    """How many units the Inside view shows: 1 to ``MAX_INSPECT_UNITS``."""
+    count = whole(value)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_INSPECT_UNITS:
+        raise ValueError(f"units to show must be an integer in [1, {MAX_INSPECT_UNITS}], got {value!r}")
+    return count
+
+
+def picked_unit(value, hidden_size: int) -> int | None:
+    """The unit typed or clicked in the Inside view (empty: none)."""
+    if value in (None, ""):
+        return None
+    unit = whole(value)
+    if isinstance(unit, bool) or not isinstance(unit, int) or not 0 <= unit < hidden_size:
+        raise ValueError(f"unit must be an integer in [0, {hidden_size - 1}] for this model, got {value!r}")
+    return unit
+
+
+def check_choice(name: str, value, allowed: list[str]) -> str:
+    """``value`` if it is one of ``allowed``."""
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+    return value
