@@ -18,6 +18,7 @@ from lm.corpora import CORPORA, default_level
 from lm.model import ModelConfig
 from lm.regularization import Regularization
 from lm.runtime import DEVICES, pick_device, use_bf16
+from lm.tokenizer import RULES
 
 SCHEDULES = ("plateau", "cosine", "one-cycle", "constant")
 OPTIMIZERS = ("adamw", "nt-asgd")
@@ -38,6 +39,7 @@ class TrainConfig:
     text_file: str | None = _option(None, "local text file, or folder with train.txt/valid.txt/test.txt, or a local copy of the corpus")
     dataset_revision: str | None = _option(None, "Hub dataset revision (branch, tag or commit) to pin a Hub corpus to")
     level: str | None = _option(None, "tokenization: 'char' or 'word' (default: the corpus's own)", choices=("char", "word"))
+    tokenizer: str = _option("basic_english", "word level: 'basic_english' (lower-cased, punctuation split, as the seeds) or 'whitespace' (the corpus's own tokens, case kept, <eos> at every line end, blank lines too: figures comparable with published WikiText-2 / Penn Treebank ones)", choices=RULES)
     min_freq: int | None = _option(None, "keep words seen at least this often in train (default: the corpus's own)")
     max_vocab: int | None = _option(None, "cap the vocabulary at this many tokens, specials included")
     embedding_size: int = _option(64, "width of the token embedding")

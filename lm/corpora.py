@@ -117,15 +117,19 @@ def _split_by_position(text: str, fractions: tuple[float, ...], at_line_breaks: 
     return pieces
 
 
-def _as_lines(text: str, level: str) -> list[str]:
-    """Word level: one entry per non-empty line (each gets ``<eos>``);
-    character level: the text as one piece, line breaks kept."""
+def _as_lines(text: str, level: str, blank_lines: bool = False) -> list[str]:
+    """Word level: one entry per non-empty line (each gets ``<eos>``), or per
+    line with ``blank_lines``; character level: the text as one piece, line
+    breaks kept."""
+    if level == "word" and blank_lines:
+        lines = text.split("\n")
+        return lines[:-1] if lines and lines[-1] == "" else lines
     if level == "word":
         return [line for line in text.split("\n") if line.strip()]
     return [text]
 
 
-def _local_text(text_file: str, level: str, name: str) -> Corpus:
+def _local_text(text_file: str, level: str, name: str, blank_lines: bool = False) -> Corpus:
     path = Path(text_file)
     if path.is_dir():
         files = {split: path / file for split, file in FOLDER_SPLIT_FILES.items()}
@@ -138,7 +142,7 @@ def _local_text(text_file: str, level: str, name: str) -> Corpus:
         texts = dict(zip(SPLITS, _split_by_position(whole, (0.9, 0.05, 0.05), at_line_breaks=level == "word")))
     else:
         raise FileNotFoundError(f"text file {text_file} does not exist")
-    splits = {split: _as_lines(texts[split], level) for split in SPLITS}
+    splits = {split: _as_lines(texts[split], level, blank_lines) for split in SPLITS}
     return Corpus(name, level, splits, level == "word", 1, str(path))
 
 
@@ -234,16 +238,17 @@ def default_level(name: str | None) -> str:
 
 
 def load_corpus(name: str | None = None, text_file: str | None = None, level: str | None = None,
-                revision: str | None = None) -> Corpus:
+                revision: str | None = None, blank_lines: bool = False) -> Corpus:
     """A named corpus (optionally read from a local copy; from the Hub at
     ``revision`` when given), or, with no name, the local text file or folder
-    ``text_file`` at ``level`` (default word)."""
+    ``text_file`` at ``level`` (default word; with ``blank_lines``, a blank
+    line is a line too, as the PyTorch word-language-model example reads files)."""
     if level is not None and level not in ("word", "char"):
         raise ValueError(f"level must be 'word' or 'char', got {level!r}")
     if name is None:
         if text_file is None:
             raise ValueError("give a corpus name or a text file")
-        return _local_text(text_file, level or "word", Path(text_file).stem)
+        return _local_text(text_file, level or "word", Path(text_file).stem, blank_lines)
     if name not in CORPORA:
         raise ValueError(f"unknown corpus {name!r}; known corpora are {sorted(CORPORA)}")
     return CORPORA[name](text_file, level, revision)

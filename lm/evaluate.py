@@ -45,7 +45,8 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict:
         parser.error("the checkpoint does not record a named corpus: pass --corpus or --text-file")
     if args.max_tokens is not None and args.max_tokens < 1:
         raise ValueError(f"--max-tokens must be at least 1, got {args.max_tokens}")
-    corpus = load_corpus(corpus_name, args.text_file, args.level or tokenizer.level)
+    corpus = load_corpus(corpus_name, args.text_file, args.level or tokenizer.level,
+                         blank_lines=tokenizer.rule == "whitespace")
     ids = tokenizer.encode_lines(corpus.splits[args.split], corpus.eos_after_each)
     settings = metrics.get("evaluation", {})
     return evaluate(model, ids, batch_size=settings.get("batch_size", DEFAULT_EVAL_BATCH_SIZE),

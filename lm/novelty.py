@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
         _, tokenizer = load(args.checkpoint)
         metrics = read_metrics(args.checkpoint)
         name = metrics.get("corpus") if metrics.get("corpus") in CORPORA else None
-        corpus = load_corpus(name, args.text_file, tokenizer.level)
+        corpus = load_corpus(name, args.text_file, tokenizer.level, blank_lines=tokenizer.rule == "whitespace")
     except (ValueError, OSError, RuntimeError) as error:
         parser.exit(1, f"error: {error}\n")
     ids = tokenizer.encode_lines(corpus.splits["train"], corpus.eos_after_each)

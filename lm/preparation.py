@@ -23,9 +23,10 @@ class Prepared:
 
 def prepare(config: TrainConfig) -> Prepared:
     """Load the config's corpus, build its tokenizer and encode every split."""
-    corpus = load_corpus(config.corpus, config.text_file, config.level, config.dataset_revision)
+    corpus = load_corpus(config.corpus, config.text_file, config.level, config.dataset_revision,
+                         blank_lines=config.tokenizer == "whitespace")
     min_freq = config.min_freq if config.min_freq is not None else corpus.min_freq
-    tokenizer = Tokenizer.build(corpus.splits["train"], corpus.level, min_freq, config.max_vocab)
+    tokenizer = Tokenizer.build(corpus.splits["train"], corpus.level, min_freq, config.max_vocab, config.tokenizer)
     ids = {
         split: torch.tensor(tokenizer.encode_lines(lines, corpus.eos_after_each), dtype=torch.long)
         for split, lines in corpus.splits.items()

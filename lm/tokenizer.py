@@ -1,5 +1,7 @@
 """Tokenizers and their vocabulary: word level (torchtext's ``basic_english``
-rules, rewritten) and character level.
+rules, rewritten, as the reference systems use; or ``whitespace``: the
+corpus's own tokens, case kept, as WikiText-2 and Penn Treebank figures are
+computed) and character level.
 
 This is the only module that knows the special tokens by name: ``<unk>`` has
 id 0 and ``<eos>`` id 1, as in the reference systems. A tokenizer is saved
@@ -22,6 +24,7 @@ SPECIALS = (UNK, EOS)
 UNK_ID = 0
 EOS_ID = 1
 LEVELS = ("word", "char")
+RULES = ("basic_english", "whitespace")  # how word-level text is split
 VOCAB_FILE = "vocab.json"
 
 # torchtext's basic_english, applied in this order after lowercasing.
@@ -61,14 +64,17 @@ class Tokenizer:
     character). Ids 0 and 1 are always ``<unk>`` and ``<eos>``.
     """
 
-    def __init__(self, level: str, tokens: list[str]):
+    def __init__(self, level: str, tokens: list[str], rule: str = "basic_english"):
         if level not in LEVELS:
             raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
+        if rule not in RULES:
+            raise ValueError(f"tokenizer must be one of {RULES}, got {rule!r}")
         if list(tokens[:2]) != list(SPECIALS):
             raise ValueError(f"a vocabulary must start with {SPECIALS}, got {tokens[:2]}")
         if len(set(tokens)) != len(tokens):
             raise ValueError("a vocabulary must not repeat a token")
         self.level = level
+        self.rule = rule if level == "word" else "basic_english"  # characters have no word rule
         self.tokens = list(tokens)
         self.index = {token: i for i, token in enumerate(self.tokens)}
 
@@ -79,7 +85,8 @@ class Tokenizer:
         return len(self.tokens)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Tokenizer) and (self.level, self.tokens) == (other.level, other.tokens)
+        return isinstance(other, Tokenizer) and (self.level, self.rule, self.tokens) == (other.level, other.rule,
+                                                                                         other.tokens)
 
     @classmethod
     def build(
@@ -88,6 +95,7 @@ class Tokenizer:
         level: str,
         min_freq: int = 1,
         max_size: int | None = None,
+        rule: str = "basic_english",
     ) -> "Tokenizer":
         """Count the pieces of ``texts`` and keep those seen ``min_freq`` times,
         most frequent first (ties in alphabetical order, as torchtext does)."""
@@ -97,17 +105,17 @@ class Tokenizer:
             raise ValueError(f"max_size must be at least {len(SPECIALS) + 1}, got {max_size}")
         counts: Counter[str] = Counter()
         for text in texts:
-            counts.update(split_text(text, level))
+            counts.update(split_text(text, level, rule))
         for special in SPECIALS:
             counts.pop(special, None)
         kept = sorted((item for item in counts.items() if item[1] >= min_freq), key=lambda item: (-item[1], item[0]))
         if max_size is not None:
             kept = kept[: max_size - len(SPECIALS)]
-        return cls(level, [*SPECIALS, *(token for token, _ in kept)])
+        return cls(level, [*SPECIALS, *(token for token, _ in kept)], rule)
 
     def split(self, text: str) -> list[str]:
         """The pieces of ``text`` before lookup (words or characters)."""
-        return split_text(text, self.level)
+        return split_text(text, self.level, self.rule)
 
     def encode(self, text: str) -> list[int]:
         """Token ids of ``text``; pieces outside the vocabulary become ``<unk>``."""
@@ -137,10 +145,13 @@ class Tokenizer:
         pieces = [self.tokens[i] for i in ids]
         if self.level == "char":
             return "".join("\n" if piece == EOS else piece for piece in pieces)
+        if self.rule == "whitespace":  # the corpus's own tokens, spaced as it spaces them
+            return "\n".join(" ".join(line) for line in _lines(pieces))
         return tidy_words(pieces)
 
     def to_json(self) -> dict:
-        return {"level": self.level, "tokens": self.tokens}
+        rule = {"rule": self.rule} if self.rule != "basic_english" else {}  # older files name no rule
+        return {"level": self.level, **rule, "tokens": self.tokens}
 
     @classmethod
     def from_json(cls, data: dict) -> "Tokenizer":
@@ -148,7 +159,7 @@ class Tokenizer:
             raise ValueError("vocabulary JSON must be an object with a 'tokens' list")
         if not all(isinstance(token, str) for token in data["tokens"]):
             raise ValueError("vocabulary tokens must all be strings")
-        return cls(data.get("level"), data["tokens"])
+        return cls(data.get("level"), data["tokens"], data.get("rule", "basic_english"))
 
     def save(self, folder: str | Path) -> Path:
         path = Path(folder) / VOCAB_FILE
@@ -160,17 +171,16 @@ class Tokenizer:
         return cls.from_json(read_json(Path(folder) / VOCAB_FILE))
 
 
-def split_text(text: str, level: str) -> list[str]:
+def split_text(text: str, level: str, rule: str = "basic_english") -> list[str]:
     if level == "word":
-        return basic_english(text)
+        return text.split() if rule == "whitespace" else basic_english(text)
     if level == "char":
         return list(text)
     raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
 
 
-def tidy_words(words: list[str]) -> str:
-    """Join words with spaces, then undo the spaces tokenizing put around
-    punctuation; ``<eos>`` becomes a line break."""
+def _lines(words: list[str]) -> list[list[str]]:
+    """The words between ``<eos>`` tokens, one list per line."""
     lines, current = [], []
     for word in words:
         if word == EOS:
@@ -179,8 +189,14 @@ def tidy_words(words: list[str]) -> str:
         else:
             current.append(word)
     lines.append(current)
+    return lines
+
+
+def tidy_words(words: list[str]) -> str:
+    """Join words with spaces, then undo the spaces tokenizing put around
+    punctuation; ``<eos>`` becomes a line break."""
     texts = []
-    for line in lines:
+    for line in _lines(words):
         text = " ".join(line)
         text = _CONTRACTION.sub(r"'\1", text)
         text = _APOSTROPHE_S.sub(r"\1' ", text)
