@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from lm.config import PRESETS, TrainConfig, plan_run
 from lm.corpora import CorpusUnavailable
+from lm.preparation import prepare
 from lm.training import TrainEvent, TrainingDiverged, TrainingInterrupted, train
 
 INTERRUPTED_EXIT = 130
@@ -138,7 +139,13 @@ def main(argv: list[str] | None = None) -> None:
         say(plan.picked, flush=True)
     report = ConsoleReport()
     try:
-        train(config, args.out, report, plan.command or command, should_pause=pause.is_set, resume=args.resume)
+        prepared = prepare(config) if config.init_from and not args.resume else None
+        if prepared is not None:
+            total = prepared.ids["train"].numel()
+            say(f"{prepared.unknown_tokens:,} of {total:,} training tokens are not in {config.init_from}'s vocabulary "
+                f"and become <unk>", flush=True)
+        train(config, args.out, report, plan.command or command, prepared=prepared, should_pause=pause.is_set,
+              resume=args.resume)
     except TrainingInterrupted as interrupted:
         report.close()
         parser.exit(INTERRUPTED_EXIT, f"{interrupted}\nresume with: python train.py --resume --out {shlex.quote(args.out)}\n")

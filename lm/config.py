@@ -37,6 +37,7 @@ class TrainConfig:
 
     corpus: str | None = _option("human-numbers", "named corpus; omit (with --text-file) to train on your own text")
     text_file: str | None = _option(None, "local text file, or folder with train.txt/valid.txt/test.txt, or a local copy of the corpus")
+    init_from: str | None = _option(None, "fine-tune: start from this checkpoint's weights and vocabulary (a folder or user/repo@rev); its shape and tokenizer are kept, text outside its vocabulary becomes <unk>")
     dataset_revision: str | None = _option(None, "Hub dataset revision (branch, tag or commit) to pin a Hub corpus to")
     level: str | None = _option(None, "tokenization: 'char' or 'word' (default: the corpus's own)", choices=("char", "word"))
     tokenizer: str = _option("basic_english", "word level: 'basic_english' (lower-cased, punctuation split, as the seeds) or 'whitespace' (the corpus's own tokens, case kept, <eos> at every line end, blank lines too: figures comparable with published WikiText-2 / Penn Treebank ones)", choices=RULES)
@@ -117,6 +118,8 @@ class TrainConfig:
 
 
 CONFIG_FIELDS = {item.name for item in fields(TrainConfig)}
+# Fine-tuning starts from weights that already know a language: smaller steps, a short warm-up.
+FINE_TUNING = dict(learning_rate=3e-3, schedule="cosine", warmup_steps=20)  # half the budget pick's rate
 
 # Each preset reproduces one reference system (or, for the two shipped models,
 # the settings that produced them).
@@ -170,6 +173,7 @@ def plan_run(settings: dict, preset: str | None = None, resume_from: str | Path 
     """The config for ``settings`` (the fields given explicitly) and ``preset``:
 
     - with ``resume_from``, the interrupted run's own config (nothing else may be given);
+    - with ``init_from``, fine-tuning: the parent's shape and tokenizer, a lower learning rate and a short warm-up;
     - with a time budget and no preset, settings picked for the budget, the given ones kept;
     - otherwise the preset, or a named corpus's own preset, then the settings.
 
@@ -182,6 +186,8 @@ def plan_run(settings: dict, preset: str | None = None, resume_from: str | Path 
     settings = dict(settings)
     if preset is None and "corpus" not in settings and "text_file" in settings:
         settings["corpus"] = None
+    if settings.get("init_from"):
+        return _fine_tuning(settings, preset)
     if preset is None and "max_minutes" in settings:
         return _budget_pick(settings)
     if preset is None and settings.get("corpus") in PRESETS:
@@ -194,6 +200,28 @@ def _resumed(out: str | Path) -> Plan:
         raise ValueError(f"{out} holds no interrupted run to resume ({training_state.STATE_JSON} is missing)")
     snapshot = training_state.load_snapshot(out)
     return Plan(TrainConfig(**snapshot.config), command=snapshot.command)
+
+
+def _fine_tuning(settings: dict, preset: str | None) -> Plan:
+    """Start from a checkpoint: its shape and tokenizer are kept, so any
+    other shape or tokenization asked for is refused by name."""
+    from lm.hub import load
+
+    if preset is not None:
+        raise ValueError("--init-from takes no --preset: the parent checkpoint sets the model")
+    parent = settings["init_from"]
+    model, tokenizer = load(parent)
+    kept = {**{name: getattr(model.config, name) for name in MODEL_FIELDS},
+            "level": tokenizer.level, "tokenizer": tokenizer.rule}
+    clashes = [f"--{name.replace('_', '-')} {settings[name]} (it has {value})" for name, value in kept.items()
+               if name in settings and settings[name] != value]
+    if clashes:
+        raise ValueError(f"fine-tuning keeps {parent}'s shape and tokenizer; drop {', '.join(clashes)}")
+    budget = {"epochs": 10_000} if "max_minutes" in settings else {}  # the budget, not the epochs, ends the run
+    config = config_from(None, **{**FINE_TUNING, **budget, **kept, **settings})
+    return Plan(config, picked=f"fine-tuning {parent} ({model.parameter_count():,} parameters, {tokenizer.level} "
+                               f"level): lr {config.learning_rate:g}, {config.schedule} after {config.warmup_steps} "
+                               "warm-up steps")
 
 
 def _budget_pick(settings: dict) -> Plan:

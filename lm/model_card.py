@@ -21,7 +21,8 @@ def model_card(metrics: dict, samples: dict[float, str] | None = None, curve: bo
     lines += [
         f"A {config.get('num_layers', '?')}-layer LSTM ({config.get('hidden_size', '?')} wide, "
         f"embedding {config.get('embedding_size', '?')}) trained at {metrics.get('level', '?')} level on "
-        f"`{corpus}`: {metrics.get('parameters', 0):,} parameters, vocabulary of {metrics.get('vocab_size', 0):,} tokens.",
+        f"`{corpus}`: {metrics.get('parameters', 0):,} parameters, vocabulary of {metrics.get('vocab_size', 0):,} tokens."
+        + (f" Fine-tuned from `{config['init_from']}` (its weights and vocabulary)." if config.get("init_from") else ""),
         "",
         "## How it was trained",
         "",

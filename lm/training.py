@@ -88,7 +88,8 @@ def start_run(config: TrainConfig, out: str | Path, prepared: Prepared | None, r
         check_writable(out)
     data = prepared or prepare(config)
     rare = singletons(data.ids["train"], len(data.tokenizer)) if config.unknown_word_rate else None
-    model = LSTMLanguageModel(config.model_config(len(data.tokenizer))).to(device)
+    model = (copy.deepcopy(data.parent) if data.parent is not None  # fine-tuning
+             else LSTMLanguageModel(config.model_config(len(data.tokenizer)))).to(device)
     run = Run(config, Path(out), data, device, group, model, rare, use_bf16(config.precision, device),
               config.regularization())
     run.total_steps = window_count(run.training_rows(1), config.bptt) * config.epochs
