@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 import torch
 
+from lm.distribution import next_token_logits, top_probabilities
 from lm.model import LSTMLanguageModel
 from lm.prompt import encode_prompt
 from lm.sampling import SamplingSettings
-from lm.tokenizer import EOS_ID, UNK_ID, Tokenizer
+from lm.tokenizer import EOS_ID, Tokenizer
 
 
 @dataclass
@@ -61,19 +62,4 @@ def next_token_distribution(
     """The ``top`` most likely next tokens after ``prompt`` (at temperature 1,
     ``<unk>`` excluded) and their probability at each of the settings'
     temperatures; at 0 all the mass is on the argmax."""
-    encoded = encode_prompt(tokenizer, prompt)
-    model.eval()
-    device = next(model.parameters()).device
-    logits, _ = model(torch.tensor([encoded.ids], device=device))  # (1, P, V)
-    last = logits[0, -1].float()  # (V,)
-    last[UNK_ID] = -math.inf
-    chosen = last.topk(min(top, last.numel() - 1)).indices  # (K,)
-    table = {}
-    for temperature in settings.temperatures:
-        if temperature == 0:
-            probabilities = torch.zeros_like(last)
-            probabilities[last.argmax()] = 1.0
-        else:
-            probabilities = (last / temperature).softmax(-1)
-        table[temperature] = probabilities[chosen].tolist()
-    return [tokenizer.token(token_id) for token_id in chosen.tolist()], table
+    return top_probabilities(next_token_logits(model, tokenizer, prompt), tokenizer, settings.temperatures, top)

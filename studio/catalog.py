@@ -1,25 +1,33 @@
 """The models a user may pick: checkpoint folders under one root and the Hub
 models of ``models.json``, loaded (Hub ones downloaded) on first use and kept
-in memory.
+in memory with a bound: pinned models (the shipped ones) stay loaded and do not
+count against it; beyond it, the least recently used other model is dropped and
+loads again when next picked.
 
 A local model is named by its folder name, a Hub model by its listed name;
 only names found by scanning the root or reading the list are ever turned into
 paths or downloads, so a request for ``../../etc/passwd`` is refused without
-any file being opened.
+any file being opened. A folder that cannot be read is not offered, and a
+model that cannot be loaded is refused when picked; both are logged with the
+file and the problem, and the other models keep serving.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lm.checkpoints import CheckpointError, list_checkpoints, load_folder, read_metrics
+from lm.checkpoints import list_checkpoints, load_folder, read_metrics
 from lm.hub import Progress, cached_folder, download
 from lm.model import LSTMLanguageModel
 from lm.quantize import quantize_int8
 from lm.tokenizer import Tokenizer
 from studio.model_list import HubModel
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -43,17 +51,27 @@ class Entry:
 
 
 class Catalog:
-    def __init__(self, root: str | Path, preferred: tuple[str, ...] = (), hub_models: list[HubModel] = ()):
+    """The models on offer and the loaded ones: at most ``max_loaded`` besides
+    the ``pinned`` names (never dropped, not counted)."""
+
+    def __init__(self, root: str | Path, preferred: tuple[str, ...] = (), hub_models: list[HubModel] = (),
+                 pinned: tuple[str, ...] = (), max_loaded: int = 8):
+        if max_loaded < 0:
+            raise ValueError(f"max_loaded must be 0 or more, got {max_loaded}")
         self.root = Path(root)
         self.preferred = preferred
         self.hub_models = {model.name: model for model in hub_models}
-        self._loaded: dict[str, Entry] = {}
-        self._lock = threading.Lock()
+        self.pinned = pinned
+        self.max_loaded = max_loaded
+        self._loaded: OrderedDict[str, Entry] = OrderedDict()  # least recently used first
+        self._lock = threading.Lock()  # guards _loaded and _name_locks; never held while loading
         self._name_locks: dict[str, threading.Lock] = {}
+        self._reported: set[Path] = set()  # unreadable folders already logged
 
     def local_names(self) -> list[str]:
-        """Folder names of valid checkpoints, preferred ones first."""
-        found = [folder.name for folder in list_checkpoints(self.root)]
+        """Folder names of valid checkpoints, preferred ones first; a folder
+        that cannot be read is left out (and logged once)."""
+        found = [folder.name for folder in list_checkpoints(self.root, unreadable=self._report_unreadable)]
         return sorted(found, key=lambda name: (name not in self.preferred, self.preferred.index(name) if name in self.preferred else 0, name))
 
     def names(self) -> list[str]:
@@ -79,23 +97,57 @@ class Catalog:
         which and why)."""
         if not isinstance(name, str) or name not in self.names():
             raise ValueError(f"unknown model {str(name)[:80]!r}; choose one of {self.names()}")
-        entry = self._loaded.get(name)
+        entry = self._recall(name)
         if entry is not None:
             return entry
         with self._lock:  # one lock per name: a slow download holds up only that model
             name_lock = self._name_locks.setdefault(name, threading.Lock())
         with name_lock:
-            if name not in self._loaded:
-                hub = self.hub_models.get(name) if name not in self.local_names() else None
-                try:
-                    folder = download(hub.reference, progress=progress) if hub else self.root / name
-                    model, tokenizer = load_folder(folder)
-                except (CheckpointError, OSError) as error:
-                    raise ValueError(f"model {name!r} cannot be loaded: {error}") from error
-                self._loaded[name] = Entry(name, folder, model, tokenizer, read_metrics(folder), hub)
-            return self._loaded[name]
+            entry = self._recall(name)
+            if entry is None:
+                entry = self._load(name, progress)
+                self._keep(entry)
+            return entry
+
+    def loaded(self) -> list[str]:
+        """Names of the models in memory, least recently used first."""
+        with self._lock:
+            return list(self._loaded)
 
     def forget(self, name: str) -> None:
         """Drop a cached model (after it was retrained in place)."""
         with self._lock:
             self._loaded.pop(name, None)
+
+    def _load(self, name: str, progress: Progress | None) -> Entry:
+        hub = self.hub_models.get(name) if name not in self.local_names() else None
+        try:
+            folder = download(hub.reference, progress=progress) if hub else self.root / name
+            model, tokenizer = load_folder(folder)
+            metrics = read_metrics(folder)
+        except (ValueError, OSError) as error:  # CheckpointError and HubError are ValueErrors
+            log.warning("model %r cannot be loaded: %s", name, error)
+            raise ValueError(f"model {name!r} cannot be loaded: {error}") from error
+        return Entry(name, folder, model, tokenizer, metrics, hub)
+
+    def _recall(self, name: str) -> Entry | None:
+        """The loaded entry, marked as the most recently used; None if not loaded."""
+        with self._lock:
+            entry = self._loaded.get(name)
+            if entry is not None:
+                self._loaded.move_to_end(name)
+            return entry
+
+    def _keep(self, entry: Entry) -> None:
+        """Cache ``entry`` and drop the least recently used unpinned models
+        beyond the bound (a request still using one keeps its own reference)."""
+        with self._lock:
+            self._loaded[entry.name] = entry
+            unpinned = [name for name in self._loaded if name not in self.pinned]
+            for name in unpinned[:max(0, len(unpinned) - self.max_loaded)]:
+                del self._loaded[name]
+
+    def _report_unreadable(self, folder: Path, error: OSError) -> None:
+        if folder not in self._reported:
+            self._reported.add(folder)
+            log.warning("%s cannot be read, so it is not offered: %s", folder, error)

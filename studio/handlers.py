@@ -16,13 +16,14 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
+from lm.distribution import next_token_logits, temperature_effect, top_probabilities
 from lm.prompt import encode_prompt
 from lm.sampling import Collector, Step, stream
-from lm.scoring import next_token_distribution, score
+from lm.scoring import score
 from studio import forms, views
 from studio.catalog import Catalog
 from studio.jobs import Trainer, TrainerBusy
-from studio.model_list import read_model_list
+from studio.model_list import offered_hub_models
 from studio.settings import EXAMPLES, FALLBACK_EXAMPLES, INT8_DEFAULT, SHIPPED_MODELS, Settings
 
 CURVE_COLUMNS = ["epoch", "loss", "split"]
@@ -55,12 +56,14 @@ def paced(steps: Iterator[Step], started: float, limit: float, interval: float) 
 
 class Studio:
     """The app's state and its callbacks. Building one reads the Hub model
-    list; models load on first use (``default_model`` warms the first)."""
+    list (a bad one is logged and ignored); models load on first use
+    (``default_model`` warms the first)."""
 
     def __init__(self, settings: Settings, trainer: Trainer | None = None):
         self.settings = settings
-        hub_models = read_model_list(settings.hub_models_file)
-        self.catalog = Catalog(settings.checkpoints, preferred=SHIPPED_MODELS, hub_models=hub_models)
+        hub_models = offered_hub_models(settings.hub_models_file)
+        self.catalog = Catalog(settings.checkpoints, preferred=SHIPPED_MODELS, hub_models=hub_models,
+                               pinned=SHIPPED_MODELS, max_loaded=settings.max_loaded_models)
         self.trainer = trainer or Trainer()
 
     @classmethod
@@ -70,13 +73,15 @@ class Studio:
         return cls(Settings.from_environment(root))
 
     def default_model(self) -> str | None:
-        """The model the page opens with, loaded now so that the first
-        request does not wait for it; None when there are no models."""
-        names = self.catalog.names()
-        if not names:
-            return None
-        self.catalog.get(names[0])
-        return names[0]
+        """The first model that loads, loaded now so that the first request
+        does not wait for it; None when none does (the catalog logs why)."""
+        for name in self.catalog.names():
+            try:
+                self.catalog.get(name)
+                return name
+            except ValueError:
+                continue
+        return None
 
     def model_facts(self, name: str) -> str:
         return views.model_facts(self.catalog.get(name))
@@ -95,6 +100,19 @@ class Studio:
     def examples_for(self, name: str) -> list[list[str]]:
         corpus = self.catalog.get(name).metrics.get("corpus", "")
         return [[text] for text in EXAMPLES.get(corpus, FALLBACK_EXAMPLES)]
+
+    def offered_prompt(self, name: str, prompt: str | None) -> str | dict:
+        """The prompt after switching to model ``name``: its first example
+        when ``prompt`` is empty or an example prompt of any model, else
+        ``gr.skip()``: a prompt the user wrote stays, and so does any prompt
+        when the model cannot load (``on_model_change`` says why)."""
+        written = (prompt or "").strip()
+        if written and written not in {text.strip() for texts in EXAMPLES.values() for text in texts}:
+            return gr.skip()
+        try:
+            return self.examples_for(name)[0][0]
+        except ValueError:
+            return gr.skip()
 
     def on_model_change(self, name: str, progress=gr.Progress()):
         def downloaded(done: int, total: int) -> None:
@@ -121,7 +139,7 @@ class Studio:
             raise user_error(error) from error
         level = entry.tokenizer.level
         page = views.SampleColumns(settings.temperatures, "" if encoded.fresh_start else entry.tokenizer.decode(encoded.ids),
-                                   " " if level == "word" else "")
+                                   " " if level == "word" else "", read=encoded)
         limit, count, truncated = self.settings.generation_seconds, 0, False
         started = time.perf_counter()
 
@@ -142,13 +160,23 @@ class Studio:
         yield shown()
 
     def distribution_view(self, name, prompt, mode, temperature, temperatures_text, int8=INT8_DEFAULT):
+        """The next-token distribution after the prompt as bars at the page's
+        temperatures and at T = 1, and the note on what each of those
+        temperatures did to it; both from one set of logits."""
         try:
             entry = self.catalog.get(name)
-            settings = forms.page_sampling(mode, temperature, temperatures_text)
-            tokens, table = next_token_distribution(entry.engine(bool(int8)), entry.tokenizer, prompt or "", settings)
+            temperatures = tuple(dict.fromkeys(forms.page_sampling(mode, temperature, temperatures_text).temperatures))
+            logits = next_token_logits(entry.engine(bool(int8)), entry.tokenizer, prompt or "")
+            effects = [temperature_effect(logits, value, entry.tokenizer) for value in temperatures]
         except (ValueError, TypeError) as error:
             raise user_error(error) from error
-        return views.distribution_bars(tokens, table)
+        shown = temperatures if 1 in temperatures else (*temperatures, 1.0)
+        chart = views.distribution_bars(*top_probabilities(logits, entry.tokenizer, shown))
+        return chart, views.temperature_note(effects)
+
+    def temperature_view(self, name, prompt, temperature, int8=INT8_DEFAULT):
+        """``distribution_view`` at the single-sample slider's temperature (called as the slider moves)."""
+        return self.distribution_view(name, prompt, forms.SINGLE_SAMPLE, temperature, "", int8)
 
     def score_view(self, names, text):
         if not names:

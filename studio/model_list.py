@@ -1,8 +1,11 @@
 """The Hub models the studio offers beside its local checkpoints:
-``models.json`` (or the file named by ``$LM_HUB_MODELS``)."""
+``models.json`` (or the file named by ``$LM_HUB_MODELS``). A list that
+cannot be read or is malformed offers no Hub models and is logged: it never
+stops the studio."""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +13,7 @@ from pathlib import Path
 from lm.files import read_json
 
 MODEL_LIST_KEYS = {"repo", "revision", "name", "corpus"}
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,3 +48,13 @@ def read_model_list(path: str | Path) -> list[HubModel]:
             raise ValueError(f"{path}: entry {index} has name {entry['name']!r}; use letters, digits, spaces and . _ ( ) -")
         models.append(HubModel(**{key: str(value) for key, value in entry.items()}))
     return models
+
+
+def offered_hub_models(path: str | Path) -> list[HubModel]:
+    """``read_model_list``, except that a list that cannot be read or is
+    malformed is logged, naming the file and the problem, and offers none."""
+    try:
+        return read_model_list(path)
+    except (ValueError, OSError) as error:
+        log.warning("the Hub model list %s is ignored, so no Hub models are offered: %s", path, error)
+        return []

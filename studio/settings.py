@@ -59,13 +59,17 @@ class Settings:
     max_upload_bytes: int = 5_000_000
     train_minutes: float = 10  # the Train view's longest time budget
     train_concurrency: int = 2
+    max_loaded_models: int = 8  # models kept in memory besides the shipped ones (pinned); least recently used dropped
+    step_sessions: int = 200  # live step-mode samplers at most; the least recently used is dropped
+    step_idle_minutes: float = 30.0  # a step-mode sampler idle this long is freed
     corpora: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)  # see corpus_choices
 
     @classmethod
     def from_environment(cls, root: str | Path, environment: Mapping[str, str] | None = None) -> "Settings":
         """Settings for a studio whose ``checkpoints/`` and ``models.json``
         sit in ``root``; ``LM_HUB_MODELS``, ``LM_GENERATION_SECONDS``,
-        ``LM_SAMPLING_CONCURRENCY`` and ``LM_QUEUE_SIZE`` override."""
+        ``LM_SAMPLING_CONCURRENCY``, ``LM_QUEUE_SIZE`` and
+        ``LM_MAX_LOADED_MODELS`` override."""
         environment = os.environ if environment is None else environment
         root = Path(root)
         return cls(
@@ -74,5 +78,7 @@ class Settings:
             generation_seconds=float(environment.get("LM_GENERATION_SECONDS", 60)),
             sampling_concurrency=int(environment.get("LM_SAMPLING_CONCURRENCY", 4)),
             queue_size=int(environment.get("LM_QUEUE_SIZE", 64)),
+            max_loaded_models=int(environment.get("LM_MAX_LOADED_MODELS", 8)),
+            step_sessions=int(environment.get("LM_STEP_SESSIONS", 200)),
             corpora=corpus_choices(),
         )

@@ -1,5 +1,5 @@
 """What the studio's page shows, as HTML and Markdown: sample columns with
-per-token probabilities (built up step by step), surprisal-coloured text,
+per-token probabilities and ids (built up step by step), surprisal-coloured text,
 next-token distribution bars, a model's facts and a training run's log. Pure
 functions of their inputs (and accumulators of what a stream yields); no I/O;
 everything user-supplied is escaped."""
@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import html
 import math
+import re
+
+from lm.prompt import Prompt
+from lm.tokenizer import EOS, UNK
+from studio.token_view import eos_span, prompt_tokens, token_attributes
 
 STYLE = """
 <style>
@@ -17,7 +22,17 @@ STYLE = """
 .lm-text{white-space:pre-wrap;font-family:var(--font-mono);line-height:1.5;}
 .lm-prompt{opacity:.65;}
 .lm-token{border-radius:3px;cursor:help;}
+.lm-shaded{background:var(--lm-shade);}
+.lm-no-shade .lm-columns .lm-shaded{background:none;}
 .lm-eos{background:#444;color:#fff;border-radius:3px;padding:0 3px;font-size:.8em;margin-left:2px;}
+.lm-prompt-tokens{display:none;}
+.lm-show-tokens .lm-columns .lm-prompt-tokens{display:inline;}
+.lm-show-tokens .lm-columns .lm-prompt-text{display:none;}
+.lm-show-tokens .lm-columns [data-id]{box-shadow:inset 0 0 0 1px var(--body-text-color-subdued,#888);
+  border-radius:3px;margin:0 1px;padding:0 1px;}
+.lm-show-tokens .lm-columns [data-id]::after{content:attr(data-id);font-size:.6em;vertical-align:sub;opacity:.7;}
+.lm-show-tokens .lm-columns [data-show]::before{content:attr(data-show);opacity:.6;}
+.lm-unknown{background:rgba(230,40,40,.25);border-radius:3px;}
 .lm-note{font-size:.85em;opacity:.8;margin-top:6px;}
 .lm-bars td{padding:1px 6px;vertical-align:middle;}
 .lm-bar{height:12px;border-radius:2px;display:inline-block;}
@@ -33,11 +48,12 @@ def _probability_colour(probability: float) -> str:
     return f"rgba(230, 80, 40, {alpha:.2f})"
 
 
-def token_span(piece: str, probability: float, alternatives: list[tuple[str, float]]) -> str:
+def token_span(piece: str, probability: float, alternatives: list[tuple[str, float]],
+               token_id: int | None = None) -> str:
     tip = f"p = {probability:.3f}\n" + "\n".join(f"{token!r}: {value:.3f}" for token, value in alternatives)
     return (
-        f'<span class="lm-token" style="background:{_probability_colour(probability)}" '
-        f'title="{html.escape(tip)}">{html.escape(piece)}</span>'
+        f'<span class="lm-token lm-shaded"{token_attributes(piece, token_id)} '
+        f'style="--lm-shade:{_probability_colour(probability)}" title="{html.escape(tip)}">{html.escape(piece)}</span>'
     )
 
 
@@ -48,17 +64,23 @@ def columns(
     ended: list[bool],
     unk_masked: list[int],
     notes: list[str] | None = None,
+    read_prompt: str = "",
 ) -> str:
-    """One labelled column per sample: the prompt, then the coloured tokens."""
+    """One labelled column per sample: the prompt, then the coloured tokens.
+    ``read_prompt`` is the prompt's token view (``prompt_tokens``)."""
     parts = [STYLE, '<div class="lm-columns">']
+    shown_prompt = html.escape(prompt)
+    if read_prompt:
+        shown_prompt = (f'<span class="lm-prompt-text">{shown_prompt}</span>'
+                        f'<span class="lm-prompt-tokens">{read_prompt}</span>')
     for index, label in enumerate(labels):
-        end = '<span class="lm-eos" title="the model drew &lt;eos&gt;">&lt;eos&gt;</span>' if ended[index] else ""
+        end = eos_span(f"the model drew {EOS}") if ended[index] else ""
         note = f"{unk_masked[index]} &lt;unk&gt; masked" if unk_masked[index] else ""
         if notes and notes[index]:
             note = f"{note} · {html.escape(notes[index])}" if note else html.escape(notes[index])
         parts.append(
             f'<div class="lm-column" data-label="{html.escape(label)}"><h3>{html.escape(label)}</h3>'
-            f'<div class="lm-text"><span class="lm-prompt">{html.escape(prompt)}</span>{"".join(spans[index])}{end}</div>'
+            f'<div class="lm-text"><span class="lm-prompt">{shown_prompt}</span>{"".join(spans[index])}{end}</div>'
             f'<div class="lm-note">{note}</div></div>'
         )
     parts.append("</div>")
@@ -94,6 +116,13 @@ def distribution_bars(tokens: list[str], table: dict[float, list[float]]) -> str
     return STYLE + f'<div class="lm-note">{legend}</div><table class="lm-bars">{"".join(rows)}</table>'
 
 
+def temperature_note(effects) -> str:
+    """What each temperature did to the next-token distribution, one
+    paragraph per ``lm.distribution.TemperatureEffect``."""
+    return "".join(f'<p class="lm-temperature" data-temperature="{effect.temperature:g}">{html.escape(effect.note)}</p>'
+                   for effect in effects)
+
+
 def perplexity_text(value: float) -> str:
     return "n/a" if math.isnan(value) else f"{value:,.2f}"
 
@@ -104,11 +133,13 @@ def column_label(temperature: float) -> str:
 
 class SampleColumns:
     """The Generate view's columns while a stream runs: one per temperature,
-    each token coloured by its probability as it arrives."""
+    each token coloured by its probability as it arrives; ``read``, the
+    encoded prompt, gives the prompt's token view."""
 
-    def __init__(self, temperatures: tuple[float, ...], prompt: str, joiner: str):
+    def __init__(self, temperatures: tuple[float, ...], prompt: str, joiner: str, read: Prompt | None = None):
         self.labels = [column_label(temperature) for temperature in temperatures]
         self.prompt, self.joiner = prompt, joiner  # joiner: what goes between tokens (" " for words)
+        self.read_prompt = prompt_tokens(read, joiner) if read is not None else ""
         self.spans: list[list[str]] = [[] for _ in temperatures]
         self.ended, self.unk_masked = [False] * len(temperatures), [0] * len(temperatures)
         self.notes = [""] * len(temperatures)
@@ -118,15 +149,16 @@ class SampleColumns:
         for row in range(len(self.labels)):
             if not self.ended[row] and not step.ended[row]:
                 separator = self.joiner if self.spans[row] or self.prompt else ""
-                self.spans[row].append(token_span(separator + step.pieces[row], step.probabilities[row],
-                                                  step.alternatives[row]))
+                self.spans[row].append(separator + token_span(step.pieces[row], step.probabilities[row],
+                                                              step.alternatives[row], step.token_ids[row]))
         self.ended, self.unk_masked = step.ended, step.unk_masked
 
     def mark_truncated(self) -> None:
         self.notes = ["truncated"] * len(self.labels)
 
     def html(self) -> str:
-        return columns(self.labels, self.prompt, self.spans, self.ended, self.unk_masked, self.notes)
+        return columns(self.labels, self.prompt, self.spans, self.ended, self.unk_masked, self.notes,
+                       self.read_prompt)
 
 
 def generation_status(steps: int, columns_shown: int, seconds: float, unknown: list[str], level: str,
@@ -134,13 +166,21 @@ def generation_status(steps: int, columns_shown: int, seconds: float, unknown: l
     """The line under the columns: progress, what the prompt lost, why it stopped."""
     parts = [f"{steps} steps × {columns_shown} columns in {seconds:.2f} s"]
     if unknown:
-        kind = "unknown words became <unk>" if level == "word" else "characters dropped"
-        parts.append(f"{kind}: {', '.join(repr(piece) for piece in unknown[:10])}")
+        kind = f"unknown words became {markdown_code(UNK)}" if level == "word" else "unknown characters dropped"
+        more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
+        parts.append(f"{kind}: {', '.join(markdown_code(repr(piece)) for piece in unknown[:10])}{more}")
     if fresh_start:
         parts.append("empty prompt: starting fresh")
     if stopped_at is not None:
         parts.append(f"stopped at the {stopped_at} s limit")
     return " · ".join(parts)
+
+
+def markdown_code(text: str) -> str:
+    """``text`` as a Markdown code span, shown literally: a bare ``<unk>``
+    would be read as an HTML tag and hide the rest of the line."""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"
 
 
 def score_section(name: str, result, joiner: str) -> str:

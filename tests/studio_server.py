@@ -21,13 +21,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_studio(**environment: str):
-    """Yield ``(url, process)`` of a studio started with extra environment."""
+def running_studio(log: Path | None = None, **environment: str):
+    """Yield ``(url, process)`` of a studio started with extra environment;
+    its stderr goes to the file ``log`` if given."""
     port = free_port()
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
            "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", **environment}
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stderr = open(log, "wb") if log else subprocess.DEVNULL  # closed once the studio has stopped
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     url = f"http://127.0.0.1:{port}/"
     started = time.monotonic()
     while True:
@@ -46,3 +47,5 @@ def running_studio(**environment: str):
     finally:
         process.terminate()
         process.wait(timeout=20)
+        if log:
+            stderr.close()

@@ -3,10 +3,13 @@ studio over a folder holding one tiny model."""
 
 from __future__ import annotations
 
+import html
+
 import gradio as gr
 import pytest
 
 import lm
+from lm.distribution import explain_temperature
 from studio import forms
 from studio.handlers import Studio
 from studio.settings import Settings
@@ -59,3 +62,13 @@ def test_model_facts_card_and_examples(studio):
     assert not card.startswith("---")  # the card's front matter is dropped
     assert list(curve.columns) == ["epoch", "loss", "split"]
     assert studio.stop_training() == "no training is running"
+
+
+def test_the_distribution_and_the_temperature_note_come_from_one_distribution(studio, tiny_model, word_tokenizer):
+    effect = explain_temperature(tiny_model, word_tokenizer, "the cat", 0.5)
+    chart, note = studio.temperature_view("tiny", "the cat", 0.5, False)
+    assert "T = 0.5" in chart and "T = 1" in chart  # the slider's temperature beside T = 1
+    assert html.escape(effect.note) in note and note.count("<p ") == 1
+    chart, note = studio.distribution_view("tiny", "the cat", forms.COMPARE, 0.5, "0, 2", False)
+    assert note.count("<p ") == 2 and 'data-temperature="0"' in note and 'data-temperature="2"' in note
+    assert "T = 1" in chart and "T = 0.5" not in chart  # compare mode: the listed temperatures, and T = 1
