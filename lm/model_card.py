@@ -76,34 +76,3 @@ def card_metadata(metrics: dict) -> ModelCardData:
         tags=["lstm", "language-model", corpus], datasets=[HUB_DATASETS[corpus]] if corpus in HUB_DATASETS else None,
         model_name=f"lstm-{corpus}", eval_results=results or None,
     )
-
-
-def loss_curve_svg(history: list[dict], width: int = 480, height: int = 240) -> str:
-    """Train and valid loss per epoch as a small line chart."""
-    margin = 40
-    series = {"train": ("#1f77b4", [row["train_loss"] for row in history]),
-              "valid": ("#ff7f0e", [row["valid_loss"] for row in history])}
-    values = [value for _, points in series.values() for value in points] or [0.0, 1.0]
-    low, high = min(values), max(values)
-    high = high if high > low else low + 1.0
-    epochs = max(len(history), 2)
-
-    def x(index: int) -> float:
-        return margin + (width - 2 * margin) * index / (epochs - 1)
-
-    def y(value: float) -> float:
-        return height - margin - (height - 2 * margin) * (value - low) / (high - low)
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
-             f'<rect width="{width}" height="{height}" fill="white"/>',
-             f'<line x1="{margin}" y1="{height - margin}" x2="{width - margin}" y2="{height - margin}" stroke="#888"/>',
-             f'<line x1="{margin}" y1="{margin}" x2="{margin}" y2="{height - margin}" stroke="#888"/>',
-             f'<text x="{width / 2}" y="{height - 8}" text-anchor="middle">epoch (1–{len(history)})</text>',
-             f'<text x="4" y="{margin - 8}">loss {high:.3f}</text>',
-             f'<text x="4" y="{height - margin + 14}">{low:.3f}</text>']
-    for index, (name, (colour, points)) in enumerate(series.items()):
-        path = " ".join(f"{x(i):.1f},{y(value):.1f}" for i, value in enumerate(points))
-        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
-        parts.append(f'<text x="{width - margin - 50}" y="{margin + 14 * index}" fill="{colour}">{name}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"

@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 
 from lm.checkpoints import CARD_FILE, CHECKPOINT_FILES, CheckpointError, load_folder, read_metrics
-from lm.model_card import LOSS_CURVE_FILE, loss_curve_svg, model_card
+from lm.loss_chart import loss_curve_svg
+from lm.model_card import LOSS_CURVE_FILE, model_card
 from lm.sampling import DEFAULT_TEMPERATURES, SamplingSettings, generate
 
 SAMPLE_TOKENS = 120
@@ -34,7 +35,7 @@ def stage(folder: str | Path, into: str | Path, seed: int = 0) -> Path:
             shutil.copyfile(folder / name, into / name)
     history = metrics.get("history", [])
     if history:
-        (into / LOSS_CURVE_FILE).write_text(loss_curve_svg(history), encoding="utf-8")
+        (into / LOSS_CURVE_FILE).write_text(loss_curve_svg(history, metrics.get("best_epoch")), encoding="utf-8")
     card = model_card(metrics, dict(zip(DEFAULT_TEMPERATURES, texts)), curve=bool(history))
     (into / CARD_FILE).write_text(card, encoding="utf-8")
     return into

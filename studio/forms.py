@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lm.budget import WORD_UNKNOWN_RATE
-from lm.config import TrainConfig, config_from
+from lm.config import TrainConfig, config_from, plan_run
 from lm.inspection import MAX_INSPECT_UNITS
 from lm.sampling import SamplingSettings
-from lm.text_files import read_text_file
-from studio.settings import EXAMPLES, SHIPPED_MODELS, TRAIN_PRESETS, UPLOAD, Settings
+from lm.text_files import check_text, read_text_file
+from studio.settings import AUTOMATIC, EXAMPLES, PASTE, SHIPPED_MODELS, TRAIN_PRESETS, UPLOAD, Settings
 
 COMPARE = "Compare temperatures"  # the page's view modes
 SINGLE_SAMPLE = "Single sample"
@@ -105,30 +105,45 @@ class TrainRequest:
 
 
 def train_request(corpus_choice: str, upload: str | None, level: str, preset: str, minutes, name: str | None,
-                  settings: Settings) -> TrainRequest:
-    """The Train form as a ``TrainRequest``; an upload is checked before it is
-    copied to a fresh temporary folder."""
+                  settings: Settings, pasted: str = "", init_from: str | None = None) -> TrainRequest:
+    """The Train form as a ``TrainRequest``. An upload or a pasted text is
+    checked before it is copied to a fresh temporary folder; the automatic
+    size is the trainer's own pick for the budget (``lm.config.plan_run``,
+    as ``train.py --max-minutes`` picks), and ``init_from`` fine-tunes."""
     name = check_model_name(name)
     if not 0 < float(minutes) <= settings.train_minutes:
         raise ValueError(f"time budget must be in (0, {settings.train_minutes:g}] minutes, got {minutes}")
-    if preset not in TRAIN_PRESETS:
-        raise ValueError(f"preset must be one of {list(TRAIN_PRESETS)}, got {preset!r}")
-    if corpus_choice == UPLOAD:
-        text = read_upload(upload, settings.max_upload_bytes)
+    if preset != AUTOMATIC and preset not in TRAIN_PRESETS:
+        raise ValueError(f"model size must be one of {[AUTOMATIC, *TRAIN_PRESETS]}, got {preset!r}")
+    corpus, text_file, level, sample_prompt = _training_text(corpus_choice, upload, pasted, level, settings)
+    source = {"corpus": corpus, "text_file": text_file, "max_minutes": float(minutes)}
+    if init_from:
+        config = plan_run({**source, "init_from": init_from}).config
+    elif preset == AUTOMATIC:
+        config = plan_run({**source, "level": level}).config
+    else:  # Word models learn how likely a word they never saw is (see --unknown-word-rate).
+        config = config_from(None, **source, level=level, **TRAIN_PRESETS[preset],
+                             unknown_word_rate=WORD_UNKNOWN_RATE if level == "word" else 0.0)
+    start = f", from {init_from}" if init_from else ""
+    command = f"studio Train view: {corpus_choice}, size {preset}, {minutes} min{start}"
+    return TrainRequest(name, config, command, sample_prompt)
+
+
+def _training_text(corpus_choice: str, upload: str | None, pasted: str, level: str,
+                   settings: Settings) -> tuple[str | None, str | None, str, str]:
+    """(corpus, text file, level, sample prompt) of the Train form's corpus choice."""
+    if corpus_choice in (UPLOAD, PASTE):
+        if corpus_choice == UPLOAD:
+            text = read_upload(upload, settings.max_upload_bytes)
+        else:
+            text = check_text((pasted or "").encode("utf-8"), "the pasted text", settings.max_upload_bytes)
         folder = Path(tempfile.mkdtemp(prefix="lm-upload-"))
         (folder / "upload.txt").write_text(text, encoding="utf-8")
-        corpus, text_file, sample_prompt = None, str(folder / "upload.txt"), ""
-    elif corpus_choice in settings.corpora:
+        return None, str(folder / "upload.txt"), level, ""
+    if corpus_choice in settings.corpora:
         corpus, text_file = settings.corpora[corpus_choice]
-        sample_prompt = EXAMPLES[corpus][0]
-        level = "char" if corpus == "tiny-shakespeare" else "word"
-    else:
-        raise ValueError(f"corpus must be one of {[*settings.corpora, UPLOAD]}, got {corpus_choice!r}")
-    # Word models learn how likely a word they never saw is (see --unknown-word-rate).
-    config = config_from(None, corpus=corpus, text_file=text_file, level=level, max_minutes=float(minutes),
-                         unknown_word_rate=WORD_UNKNOWN_RATE if level == "word" else 0.0, **TRAIN_PRESETS[preset])
-    command = f"studio Train view: {corpus_choice}, preset {preset}, {minutes} min"
-    return TrainRequest(name, config, command, sample_prompt)
+        return corpus, text_file, "char" if corpus == "tiny-shakespeare" else "word", EXAMPLES[corpus][0]
+    raise ValueError(f"corpus must be one of {[*settings.corpora, UPLOAD, PASTE]}, got {corpus_choice!r}")
 
 
 def inside_sampling(temperature, max_new_tokens, seed) -> SamplingSettings:

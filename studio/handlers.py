@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import gradio as gr
-import pandas as pd
 
 from lm.distribution import next_token_logits, temperature_effect, top_probabilities
+from lm.loss_chart import loss_curve_svg
 from lm.prompt import encode_prompt
 from lm.sampling import Collector, Step, stream
 from lm.scoring import score
@@ -24,18 +24,13 @@ from studio import forms, views
 from studio.catalog import Catalog
 from studio.jobs import Trainer, TrainerBusy
 from studio.model_list import offered_hub_models
-from studio.settings import EXAMPLES, FALLBACK_EXAMPLES, INT8_DEFAULT, SHIPPED_MODELS, Settings
+from studio.settings import EXAMPLES, FALLBACK_EXAMPLES, INT8_DEFAULT, SCRATCH, SHIPPED_MODELS, Settings
 
-CURVE_COLUMNS = ["epoch", "loss", "split"]
 SHOW, STOP = "show", "stop"  # what ``paced`` asks of a step
 
 
 def user_error(error: Exception) -> gr.Error:
     return gr.Error(str(error), print_exception=False)
-
-
-def loss_curve(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=CURVE_COLUMNS)
 
 
 def paced(steps: Iterator[Step], started: float, limit: float, interval: float) -> Iterator[tuple[Step, str]]:
@@ -86,16 +81,13 @@ class Studio:
     def model_facts(self, name: str) -> str:
         return views.model_facts(self.catalog.get(name))
 
-    def model_card(self, name: str) -> tuple[str, pd.DataFrame]:
-        """The card's text (front matter dropped) and the loss per epoch."""
+    def model_card(self, name: str) -> tuple[str, str]:
+        """The card's text (front matter dropped) and the loss per epoch as a chart."""
         entry = self.catalog.get(name)
         card_file = entry.folder / "README.md"
         card = card_file.read_text(encoding="utf-8") if card_file.is_file() else f"# {name}\n\nNo model card."
         card = re.sub(r"\A---\n.*?\n---\n", "", card, flags=re.DOTALL)
-        history = entry.metrics.get("history", [])
-        rows = [row for record in history for row in views.loss_rows(record["epoch"], record["train_loss"],
-                                                                      record["valid_loss"])]
-        return card, loss_curve(rows)
+        return card, loss_curve_svg(entry.metrics.get("history", []), entry.metrics.get("best_epoch"))
 
     def examples_for(self, name: str) -> list[list[str]]:
         corpus = self.catalog.get(name).metrics.get("corpus", "")
@@ -243,11 +235,14 @@ class Studio:
             "unknown": result.unknown,
         }
 
-    def train_view(self, corpus_choice, upload, level, preset, minutes, name, progress=gr.Progress()):
+    def train_view(self, corpus_choice, upload, level, preset, minutes, name, pasted="", start_from=SCRATCH,
+                   progress=gr.Progress()):
         """Start a run and follow it: status, loss curve, recent samples; the
         last update refreshes the model list."""
         try:
-            request = forms.train_request(corpus_choice, upload, level, preset, minutes, name, self.settings)
+            init_from = None if start_from in (None, "", SCRATCH) else str(self.catalog.get(start_from).folder)
+            request = forms.train_request(corpus_choice, upload, level, preset, minutes, name, self.settings, pasted,
+                                          init_from)
             job = self.trainer.start(request.config, self.catalog.root / request.name, request.command,
                                      request.sample_prompt)
         except (ValueError, TrainerBusy) as error:
@@ -260,10 +255,10 @@ class Studio:
                     log.add(event)
                     if event.kind == "step":
                         progress(event.fraction, desc=log.status)
-                yield log.status, loss_curve(log.rows), log.recent_samples(), gr.Dropdown()
+                yield log.status, log.chart(), log.recent_samples(), gr.Dropdown()
         except Exception as error:  # a failed run is reported, the server keeps serving
             raise gr.Error(f"training failed: {error}", print_exception=False) from error
-        yield log.status, loss_curve(log.rows), log.recent_samples(), gr.Dropdown(choices=self.catalog.choices())
+        yield log.status, log.chart(), log.recent_samples(), gr.Dropdown(choices=self.catalog.choices())
 
     def stop_training(self) -> str:
         if self.trainer.busy():

@@ -18,7 +18,7 @@ from studio.inside import HEATMAP_CLICK, Inside
 from studio.step_mode import CANDIDATE_CLICK, StepMode
 from studio.step_sessions import StepSessions
 from studio.scripts import GUESS_NEW_RUN, GUESS_REVEAL, GUESS_SWITCH
-from studio.settings import MAX_COLUMNS, INT8_DEFAULT, PAGE_TEMPERATURES, TRAIN_PRESETS, UPLOAD
+from studio.settings import AUTOMATIC, INT8_DEFAULT, MAX_COLUMNS, PAGE_TEMPERATURES, PASTE, SCRATCH, TRAIN_PRESETS, UPLOAD
 
 CSS = """
 body.lm-large .gradio-container { zoom: 1.3; }
@@ -38,7 +38,7 @@ class GenerateView:
 
 @dataclass
 class ModelCardView:
-    curve: gr.LinePlot
+    curve: gr.HTML
     text: gr.Markdown
 
 
@@ -220,7 +220,7 @@ def score_view(studio: Studio, default_model: str | None) -> None:
 
 
 def model_card_view() -> ModelCardView:
-    curve = gr.LinePlot(x="epoch", y="loss", color="split", label="Loss per epoch", height=260)
+    curve = gr.HTML(elem_id="lm-card-curve", label="Loss per epoch")
     text = gr.Markdown()
     return ModelCardView(curve, text)
 
@@ -230,21 +230,24 @@ def train_view(studio: Studio, model: gr.Dropdown) -> None:
     corpora = list(studio.settings.corpora)
     with gr.Row():
         with gr.Column():
-            corpus_choice = gr.Radio([*corpora, UPLOAD], value="Human Numbers", label="Corpus")
-            upload = gr.File(label="Your text (.txt, UTF-8)", file_types=[".txt"], type="filepath")
-            level = gr.Radio(["word", "char"], value="word", label="Tokens (uploads)")
+            corpus_choice = gr.Radio([*corpora, UPLOAD, PASTE], value="Human Numbers", label="Corpus")
+            with gr.Row():
+                upload = gr.File(label="Your text (.txt, UTF-8)", file_types=[".txt"], type="filepath")
+                pasted = gr.Textbox(label="Or paste your text", lines=4, placeholder="what the class wrote together")
+            level = gr.Radio(["word", "char"], value="word", label="Tokens (your text)")
         with gr.Column():
-            preset = gr.Radio(list(TRAIN_PRESETS), value=list(TRAIN_PRESETS)[0], label="Model size")
+            start_from = gr.Dropdown([SCRATCH, *studio.catalog.names()], value=SCRATCH, label="Start from")
+            preset = gr.Radio([AUTOMATIC, *TRAIN_PRESETS], value=AUTOMATIC, label="Model size")
             minutes = gr.Slider(0.25, studio.settings.train_minutes, value=1, step=0.25, label="Time budget (minutes)")
             name = gr.Textbox("my-model", label="Save as")
             with gr.Row():
                 train_button = gr.Button("Train", variant="primary")
                 stop_button = gr.Button("Stop training")
     status = gr.Markdown()
-    curve = gr.LinePlot(x="epoch", y="loss", color="split", label="Loss", height=240)
+    curve = gr.HTML(elem_id="lm-train-curve", label="Loss")
     samples = gr.Textbox(label="Samples after each epoch", lines=8)
 
-    train_button.click(studio.train_view, [corpus_choice, upload, level, preset, minutes, name],
+    train_button.click(studio.train_view, [corpus_choice, upload, level, preset, minutes, name, pasted, start_from],
                        [status, curve, samples, model], api_visibility="private",
                        concurrency_limit=studio.settings.train_concurrency)
     stop_button.click(studio.stop_training, None, status, api_visibility="private", queue=False)

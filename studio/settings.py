@@ -32,6 +32,9 @@ TRAIN_PRESETS = {
                             learning_rate=3e-3, schedule="cosine", warmup_steps=50, epochs=1000),
 }
 UPLOAD = "Upload a .txt file"  # the Train view's corpus choice for the user's own text
+PASTE = "Paste your text"  # the Train view's corpus choice for a text typed or pasted in the page
+AUTOMATIC = "automatic for this budget"  # the Train view's default size: the trainer's own pick
+SCRATCH = "scratch"  # the Train view's "start from" when not fine-tuning
 
 
 def corpus_choices() -> dict[str, tuple[str, str | None]]:

@@ -10,6 +10,7 @@ import html
 import math
 import re
 
+from lm.loss_chart import loss_curve_svg
 from lm.prompt import Prompt
 from lm.tokenizer import EOS, UNK
 from studio.token_view import eos_span, prompt_tokens, token_attributes
@@ -208,33 +209,33 @@ def model_facts(entry) -> str:
     return "  \n".join(lines)
 
 
-def loss_rows(epoch: int, train_loss: float, valid_loss: float) -> list[dict]:
-    """One epoch's two points of a loss curve (columns epoch, loss, split)."""
-    return [{"epoch": epoch, "loss": train_loss, "split": "train"},
-            {"epoch": epoch, "loss": valid_loss, "split": "valid"}]
-
-
 class TrainingLog:
     """What the Train view shows of a run, from its ``TrainEvent``s: a status
-    line, the loss curve's rows and the samples after the last epochs."""
+    line, the loss per epoch (a chart with the best epoch marked) and the
+    samples after the last epochs."""
 
     SAMPLES_SHOWN = 5
 
     def __init__(self, name: str):
         self.name = name
         self.status = "preparing the corpus…"
-        self.rows: list[dict] = []
+        self.history: list[dict] = []  # per epoch: epoch, train_loss, valid_loss
+        self.best_epoch: int | None = None
         self.samples: list[str] = []
 
     def add(self, event) -> None:
         if event.kind == "step":
             self.status = f"epoch {event.epoch} · loss {event.train_loss:.3f} · {event.tokens_per_second:,.0f} tokens/s"
         elif event.kind == "epoch":
-            self.rows += loss_rows(event.epoch, event.train_loss, event.valid_loss)
+            self.history.append({"epoch": event.epoch, "train_loss": event.train_loss, "valid_loss": event.valid_loss})
+            self.best_epoch = event.epoch if event.improved else self.best_epoch
             self.samples.append(f"— after epoch {event.epoch} (valid loss {event.valid_loss:.3f}):\n{event.sample}")
         elif event.kind == "done":
             self.status = (f"saved **{self.name}**: valid loss {event.metrics['valid']['loss']:.3f} "
                            f"after {event.metrics['epochs']} epochs")
+
+    def chart(self) -> str:
+        return loss_curve_svg(self.history, self.best_epoch)
 
     def recent_samples(self) -> str:
         return "\n\n".join(self.samples[-self.SAMPLES_SHOWN:])

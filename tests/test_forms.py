@@ -56,7 +56,7 @@ def test_the_train_form_becomes_a_train_config():
     for changes, message in [
         (dict(name="tiny-shakespeare"), "'tiny-shakespeare' is a shipped model"),
         (dict(minutes=11), r"time budget must be in \(0, 10\] minutes, got 11"),
-        (dict(preset="huge"), "preset must be one of"),
+        (dict(preset="huge"), "model size must be one of"),
         (dict(corpus_choice="/etc/passwd"), "corpus must be one of"),
         (dict(corpus_choice=UPLOAD), "upload a .txt file to train on"),
     ]:
@@ -64,6 +64,25 @@ def test_the_train_form_becomes_a_train_config():
                       minutes=1, name="fine", settings=settings)
         with pytest.raises(ValueError, match=message):
             forms.train_request(**{**fields, **changes})
+
+
+def test_the_automatic_size_pasted_text_and_fine_tuning(tmp_path):
+    from lm.config import plan_run
+    from studio.settings import AUTOMATIC, PASTE
+
+    settings = Settings.from_environment(REPO, environment={})
+    automatic = forms.train_request("Human Numbers", None, "word", AUTOMATIC, 1, "auto", settings).config
+    assert automatic == plan_run({"corpus": "human-numbers", "level": "word", "max_minutes": 1.0}).config
+    pasted = forms.train_request(PASTE, None, "char", AUTOMATIC, 1, "ours", settings, pasted="We wrote this.\n" * 20)
+    assert pasted.config.level == "char" and open(pasted.config.text_file).read() == "We wrote this.\n" * 20
+    for text, message in (("", "the pasted text is empty"), ("a" * 5_000_001, "the pasted text is 5,000,001 bytes")):
+        with pytest.raises(ValueError, match=message):
+            forms.train_request(PASTE, None, "char", AUTOMATIC, 1, "ours", settings, pasted=text)
+    parent = str(REPO / "checkpoints" / "tiny-shakespeare")
+    tuned = forms.train_request(PASTE, None, "word", AUTOMATIC, 1, "tuned", settings, "To be, or not.\n" * 30,
+                                init_from=parent)
+    assert tuned.config.init_from == parent and tuned.config.level == "char" and tuned.config.hidden_size == 512
+    assert f"from {parent}" in tuned.command
 
 
 def test_settings_come_from_the_environment_when_asked(tmp_path):
