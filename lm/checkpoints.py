@@ -48,10 +48,7 @@ def save(
     """Write a checkpoint folder; each file is replaced atomically."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    tensors = {name: tensor.detach().to("cpu").contiguous() for name, tensor in model.state_dict().items()}
-    if model.config.tie_weights:
-        tensors.pop(TIED_DUPLICATE)
-    write_atomic(folder / WEIGHTS_FILE, serialize(tensors))
+    write_atomic(folder / WEIGHTS_FILE, serialize(weight_tensors(model)))
     write_json(folder / CONFIG_FILE, model.config.to_dict())
     tokenizer.save(folder)
     if metrics is not None:
@@ -59,6 +56,14 @@ def save(
     if card is not None:
         write_atomic(folder / CARD_FILE, card.encode("utf-8"))
     return folder
+
+
+def weight_tensors(model: LSTMLanguageModel, dtype: torch.dtype | None = None) -> dict[str, torch.Tensor]:
+    """The weights as stored: on the CPU, tied ones once, optionally cast."""
+    tensors = {name: tensor.detach().to("cpu", dtype=dtype).contiguous() for name, tensor in model.state_dict().items()}
+    if model.config.tie_weights:
+        tensors.pop(TIED_DUPLICATE)
+    return tensors
 
 
 def is_checkpoint(folder: str | Path) -> bool:

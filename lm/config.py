@@ -18,6 +18,7 @@ from lm.corpora import CORPORA, default_level
 from lm.model import ModelConfig
 from lm.regularization import Regularization
 from lm.runtime import DEVICES, pick_device, use_bf16
+from lm.snapshots import parse_snapshots
 from lm.tokenizer import RULES
 
 SCHEDULES = ("plateau", "cosine", "one-cycle", "constant")
@@ -67,6 +68,7 @@ class TrainConfig:
     warmup_steps: int = _option(0, "linear warm-up steps (cosine schedule)")
     clip: float = _option(0.25, "clip the gradient norm to this")
     epochs: int = _option(10, "passes over the training stream")
+    snapshots: str | None = _option(None, "keep half-precision snapshots of the weights for a time-lapse: after these epochs ('1,2,5,10,final') or, with --max-minutes, these shares of the budget ('0.05,0.2,0.5,final')")
     max_minutes: float | None = _option(None, "stop training after this many minutes of wall-clock time")
     eval_batch_size: int = _option(10, "parallel rows when scoring valid and test")
     seed: int = _option(0, "random seed")
@@ -93,6 +95,9 @@ class TrainConfig:
         self.regularization()  # checks the rates
         if self.max_minutes is not None and not self.max_minutes > 0:
             raise ValueError(f"max_minutes must be positive, got {self.max_minutes}")
+        points, _ = parse_snapshots(self.snapshots)
+        if points and points[0] < 1 and self.max_minutes is None:
+            raise ValueError(f"snapshots at shares of the budget ({self.snapshots}) need --max-minutes")
         if self.corpus is None and self.text_file is None:
             raise ValueError("give a corpus name or a text file")
         if self.corpus is not None and self.corpus not in CORPORA:

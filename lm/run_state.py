@@ -18,6 +18,7 @@ from lm.evaluation import DEFAULT_EVAL_BPTT
 from lm.model import LSTMLanguageModel, LSTMState
 from lm.preparation import Prepared
 from lm.regularization import Regularization
+from lm.snapshots import parse_snapshots
 from lm.training_state import Progress
 
 MAX_EXTRA_BPTT = 40  # variable BPTT never draws windows longer than bptt + this
@@ -90,6 +91,11 @@ class Run:
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
 
+    @property
+    def snapshot_points(self) -> list[float]:
+        """The epochs or budget shares the time-lapse keeps weights at."""
+        return parse_snapshots(self.config.snapshots)[0]
+
     def out_of_time(self) -> bool:
         return bool(self.config.max_minutes and self.elapsed() >= self.config.max_minutes * 60)
 
@@ -154,6 +160,7 @@ def final_metrics(run: Run, stopped_early: bool, wall_seconds: float, test: dict
         "test": test,
         "evaluation": {"batch_size": run.config.eval_batch_size, "bptt": DEFAULT_EVAL_BPTT},
         "history": progress.history,
+        "snapshots": run.progress.snapshots,
         "config": asdict(run.config),
         "command": run.command,
         "device": str(run.device),

@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from lm import distributed, training_state
+from lm import distributed, snapshots, training_state
 from lm.checkpoints import load_folder, save
 from lm.config import TrainConfig
 from lm.data import singletons, window_count
@@ -233,8 +233,11 @@ def end_epoch(run: Run) -> None:
             if run.is_main:
                 save(run.out, run.model, run.data.tokenizer)
     row = {"epoch": progress.epoch, "train_loss": progress.epoch_loss / max(progress.epoch_tokens, 1),
-           "valid_loss": valid["loss"], "valid_accuracy": valid["accuracy"]}
+           "valid_loss": valid["loss"], "valid_accuracy": valid["accuracy"], "tokens_seen": progress.tokens_seen}
     progress.history.append(row)
+    if run.is_main and snapshots.due(run.snapshot_points, row["epoch"], run.fraction(), progress.snapshots):
+        with averaged_weights(run.optimizer):  # the weights NT-ASGD would save
+            progress.snapshots.append(snapshots.keep(run.out, run.model, row))
     if (config.optimizer == "nt-asgd" and not progress.averaging_from_epoch
             and averaging_is_due([earlier["valid_loss"] for earlier in progress.history], config.nonmono)):
         progress.averaging_from_epoch = progress.epoch + 1  # averaged SGD from the peak rate on
@@ -283,6 +286,8 @@ def finish(run: Run, stopped_early: bool) -> dict:
     """Score the best weights on test, save the final checkpoint with its card, report ``done``."""
     run.model.load_state_dict(run.best_state)
     wall_seconds = run.elapsed()  # before the test split is scored
+    if snapshots.parse_snapshots(run.config.snapshots)[1]:
+        run.progress.snapshots.append(snapshots.final(run.progress.history[run.progress.best_epoch - 1]))
     metrics = final_metrics(run, stopped_early, wall_seconds, score(run, "test"))
     if run.is_main:
         save(run.out, run.model, run.data.tokenizer, metrics, model_card(metrics))

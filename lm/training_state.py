@@ -44,6 +44,7 @@ class Progress:
     history: list[dict] = field(default_factory=list)  # one row per finished epoch
     averaging_from_epoch: int = 0  # NT-ASGD: the first epoch of averaged SGD; 0 before it starts
     processes: int = 1  # torchrun processes; a run resumes with as many
+    snapshots: list[dict] = field(default_factory=list)  # the time-lapse snapshots kept so far
 
 
 @dataclass
