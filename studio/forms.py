@@ -22,7 +22,7 @@ from lm.config import TrainConfig, config_from, plan_run
 from lm.inspection import MAX_INSPECT_UNITS
 from lm.sampling import SamplingSettings
 from lm.text_files import check_text, read_text_file
-from studio.settings import AUTOMATIC, EXAMPLES, PASTE, SHIPPED_MODELS, TRAIN_PRESETS, UPLOAD, Settings
+from studio.settings import AUTOMATIC, EXAMPLES, PASTE, SHIPPED_MODELS, TRAIN_PRESETS, TRAIN_SNAPSHOTS, UPLOAD, Settings
 
 COMPARE = "Compare temperatures"  # the page's view modes
 SINGLE_SAMPLE = "Single sample"
@@ -116,7 +116,7 @@ def train_request(corpus_choice: str, upload: str | None, level: str, preset: st
     if preset != AUTOMATIC and preset not in TRAIN_PRESETS:
         raise ValueError(f"model size must be one of {[AUTOMATIC, *TRAIN_PRESETS]}, got {preset!r}")
     corpus, text_file, level, sample_prompt = _training_text(corpus_choice, upload, pasted, level, settings)
-    source = {"corpus": corpus, "text_file": text_file, "max_minutes": float(minutes)}
+    source = {"corpus": corpus, "text_file": text_file, "max_minutes": float(minutes), "snapshots": TRAIN_SNAPSHOTS}
     if init_from:
         config = plan_run({**source, "init_from": init_from}).config
     elif preset == AUTOMATIC:

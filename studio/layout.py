@@ -16,6 +16,7 @@ from lm.stepping import MAX_CANDIDATES
 from studio.handlers import Studio
 from studio.inside import HEATMAP_CLICK, Inside
 from studio.step_mode import CANDIDATE_CLICK, StepMode
+from studio.time_lapse import TimeLapse
 from studio.step_sessions import StepSessions
 from studio.scripts import GUESS_NEW_RUN, GUESS_REVEAL, GUESS_SWITCH
 from studio.settings import AUTOMATIC, INT8_DEFAULT, MAX_COLUMNS, PAGE_TEMPERATURES, PASTE, SCRATCH, TRAIN_PRESETS, UPLOAD
@@ -56,6 +57,8 @@ def build_demo(studio: Studio) -> gr.Blocks:
             generate = generate_view(studio, default_model)
         with gr.Tab("You are the sampler"):
             sampler_view(step_mode, default_model)
+        with gr.Tab("Time-lapse"):
+            time_lapse_view(TimeLapse(studio), default_model)
         with gr.Tab("Inside"):
             inside_view(inside, default_model)
         with gr.Tab("Score"):
@@ -173,6 +176,22 @@ def sampler_view(step_mode: StepMode, default_model: str | None) -> None:
     typed.submit(step_mode.type_view, [state, typed, temperature, k], shown, **quick)
     for control in (temperature, k):
         control.change(step_mode.show_view, [state, temperature, k], shown, trigger_mode="always_last", **quick)
+
+
+def time_lapse_view(time_lapse: TimeLapse, default_model: str | None) -> None:
+    """One prompt through every snapshot a model kept while it trained."""
+    studio = time_lapse.studio
+    gr.Markdown("### Watching it learn: the same prompt, temperature and seed after more and more training")
+    with gr.Row():
+        model = gr.Dropdown(studio.catalog.choices(), value=default_model, label="Model")
+        prompt = gr.Textbox(label="Prompt", value=studio.examples_for(default_model)[0][0] if default_model else "")
+        temperature = gr.Slider(0, 5, value=0.8, step=0.05, label="Temperature")
+        seed = gr.Number(0, precision=0, label="Seed")
+        max_new_tokens = gr.Slider(1, 500, value=150, step=1, label="Tokens to generate")
+    run = gr.Button("Show the time-lapse", variant="primary")
+    output = gr.HTML(elem_id="lm-time-lapse")
+    run.click(time_lapse.view, [model, prompt, temperature, max_new_tokens, seed], output, api_visibility="private",
+              concurrency_limit=studio.settings.sampling_concurrency, concurrency_id=SAMPLING)
 
 
 def inside_view(inside: Inside, default_model: str | None) -> None:

@@ -35,6 +35,7 @@ UPLOAD = "Upload a .txt file"  # the Train view's corpus choice for the user's o
 PASTE = "Paste your text"  # the Train view's corpus choice for a text typed or pasted in the page
 AUTOMATIC = "automatic for this budget"  # the Train view's default size: the trainer's own pick
 SCRATCH = "scratch"  # the Train view's "start from" when not fine-tuning
+TRAIN_SNAPSHOTS = "0.1,0.25,0.5,final"  # what a run in the Train view keeps for its time-lapse
 
 
 def corpus_choices() -> dict[str, tuple[str, str | None]]:
