@@ -16,6 +16,8 @@ from lm.stepping import MAX_CANDIDATES
 from studio.handlers import Studio
 from studio.inside import HEATMAP_CLICK, Inside
 from studio.step_mode import CANDIDATE_CLICK, StepMode
+from studio.every_model import MAX_MODELS as MAX_EVERY_MODELS
+from studio.every_model import EveryModel
 from studio.time_lapse import TimeLapse
 from studio.step_sessions import StepSessions
 from studio.scripts import GUESS_NEW_RUN, GUESS_REVEAL, GUESS_SWITCH
@@ -57,6 +59,8 @@ def build_demo(studio: Studio) -> gr.Blocks:
             generate = generate_view(studio, default_model)
         with gr.Tab("You are the sampler"):
             sampler_view(step_mode, default_model)
+        with gr.Tab("Every model"):
+            every_model_view(EveryModel(studio), default_model)
         with gr.Tab("Time-lapse"):
             time_lapse_view(TimeLapse(studio), default_model)
         with gr.Tab("Inside"):
@@ -176,6 +180,25 @@ def sampler_view(step_mode: StepMode, default_model: str | None) -> None:
     typed.submit(step_mode.type_view, [state, typed, temperature, k], shown, **quick)
     for control in (temperature, k):
         control.change(step_mode.show_view, [state, temperature, k], shown, trigger_mode="always_last", **quick)
+
+
+def every_model_view(every_model: EveryModel, default_model: str | None) -> None:
+    """One prompt through every ticked model."""
+    studio = every_model.studio
+    gr.Markdown("### Same prompt, every model: what each one makes of it (copied spans underlined)")
+    with gr.Row():
+        models = gr.CheckboxGroup(studio.catalog.names(), value=every_model.default_models(),
+                                  label=f"Models (up to {MAX_EVERY_MODELS})")
+        prompt = gr.Textbox(label="Prompt", value=studio.examples_for(default_model)[0][0] if default_model else "")
+    with gr.Row():
+        temperature = gr.Slider(0, 5, value=0.8, step=0.05, label="Temperature")
+        seed = gr.Number(0, precision=0, label="Seed")
+        max_new_tokens = gr.Slider(1, 500, value=120, step=1, label="Tokens to generate")
+    run = gr.Button("Run every model", variant="primary")
+    output = gr.HTML(elem_id="lm-every-model")
+    run.click(every_model.view, [models, prompt, temperature, max_new_tokens, seed], output,
+              api_visibility="private", concurrency_limit=studio.settings.sampling_concurrency,
+              concurrency_id=SAMPLING)
 
 
 def time_lapse_view(time_lapse: TimeLapse, default_model: str | None) -> None:

@@ -1,0 +1,64 @@
+"""Copied or new? A sample's text with the spans that occur verbatim in the
+model's training text underlined (12 characters or more for character
+models, 4 words or more for word models), and the share of new text, read
+from the training index kept beside the checkpoint; a model without one
+says "no training index" rather than guessing."""
+
+from __future__ import annotations
+
+import html
+
+from lm.novelty import NgramIndex
+from lm.tokenizer import EOS_ID, Tokenizer
+
+NO_INDEX = "no training index"
+STYLE = """
+<style>
+.lm-copied{text-decoration:underline;text-decoration-thickness:2px;text-decoration-color:#D55E00;
+  text-underline-offset:3px;}
+.lm-novelty{font-size:.85em;opacity:.85;}
+</style>
+"""
+
+
+def novelty(index: NgramIndex | None, prompt_ids: list[int], token_ids: list[int]) -> list[bool] | None:
+    """Per generated token, whether it lies in a span copied from the
+    training text (None without an index)."""
+    if index is None:
+        return None
+    return index.copied(list(prompt_ids) + list(token_ids), start=len(prompt_ids))
+
+
+def novelty_note(copied: list[bool] | None) -> str:
+    """"83 % new" under a column, or that there is no index to tell."""
+    if copied is None:
+        return NO_INDEX
+    if not copied:
+        return "nothing generated"
+    return f"{100 * (1 - sum(copied) / len(copied)):.0f} % new"
+
+
+def marked_text(tokenizer: Tokenizer, prompt: str, token_ids: list[int], copied: list[bool] | None) -> str:
+    """The prompt, then the generated tokens with copied spans underlined."""
+    joiner = " " if tokenizer.level == "word" else ""
+    parts, run, run_copied = [], [], None
+    for position, token_id in enumerate(token_ids):
+        if token_id == EOS_ID:
+            break
+        is_copied = bool(copied and copied[position])
+        if run and is_copied != run_copied:
+            parts.append(_span(tokenizer, run, run_copied, joiner))
+            run = []
+        run.append(token_id)
+        run_copied = is_copied
+    if run:
+        parts.append(_span(tokenizer, run, run_copied, joiner))
+    separator = joiner if prompt and parts else ""
+    return (f'<span class="lm-prompt">{html.escape(prompt)}</span>{separator}'
+            + joiner.join(parts))
+
+
+def _span(tokenizer: Tokenizer, ids: list[int], copied: bool | None, joiner: str) -> str:
+    text = html.escape(joiner.join(tokenizer.token(token_id) for token_id in ids) if joiner
+                       else tokenizer.decode(ids))
+    return f'<span class="lm-copied" title="in the training text">{text}</span>' if copied else text
