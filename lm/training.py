@@ -145,7 +145,7 @@ def run_epochs(run: Run) -> bool:
 
 def train_epoch(run: Run) -> bool:
     """One pass over the rows, from where a pause left off; True when the run must stop."""
-    config, progress = run.config, run.progress
+    progress = run.progress
     run.model.train()
     run.epoch_started = time.perf_counter()
     state, run.carried = run.carried, None

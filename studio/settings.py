@@ -55,6 +55,7 @@ class Settings:
 
     checkpoints: Path  # local models: one checkpoint folder each
     hub_models_file: Path  # models.json: the Hub models offered beside them
+    scenes_file: Path = Path("scenes.toml")  # the presenter's scenes
     generation_seconds: float = 60.0  # hard cap per request; what was drawn is returned
     sampling_concurrency: int = 4  # generations running at once
     queue_size: int = 64  # waiting requests beyond this get a clean "queue full"
@@ -79,6 +80,7 @@ class Settings:
         return cls(
             checkpoints=root / "checkpoints",
             hub_models_file=Path(environment.get("LM_HUB_MODELS") or root / "models.json"),
+            scenes_file=Path(environment.get("LM_SCENES") or root / "scenes.toml"),
             generation_seconds=float(environment.get("LM_GENERATION_SECONDS", 60)),
             sampling_concurrency=int(environment.get("LM_SAMPLING_CONCURRENCY", 4)),
             queue_size=int(environment.get("LM_QUEUE_SIZE", 64)),
