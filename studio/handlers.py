@@ -8,7 +8,6 @@ value."""
 from __future__ import annotations
 
 import itertools
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from lm.prompt import encode_prompt
 from lm.sampling import Collector, Step, stream
 from lm.scoring import score
 from studio import forms, views
+from studio.card_view import shown_card
 from studio.catalog import Catalog
 from studio.jobs import Trainer, TrainerBusy
 from studio.model_list import offered_hub_models
@@ -86,7 +86,7 @@ class Studio:
         entry = self.catalog.get(name)
         card_file = entry.folder / "README.md"
         card = card_file.read_text(encoding="utf-8") if card_file.is_file() else f"# {name}\n\nNo model card."
-        card = re.sub(r"\A---\n.*?\n---\n", "", card, flags=re.DOTALL)
+        card = shown_card(card)
         return card, loss_curve_svg(entry.metrics.get("history", []), entry.metrics.get("best_epoch"))
 
     def examples_for(self, name: str) -> list[list[str]]:

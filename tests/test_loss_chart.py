@@ -15,3 +15,13 @@ def test_the_loss_chart_draws_numeric_lines_and_marks_the_best_epoch():
     ticks = [float(value) for value in re.findall(r'class="lm-y-tick" data-value="([0-9.]+)"', chart)]
     assert ticks == sorted(ticks) and ticks[0] == 0.3 and ticks[-1] == 5.6
     assert "best valid: epoch 4" in chart
+
+
+def test_the_model_card_view_folds_the_epoch_table_away():
+    from conftest import CHECKPOINTS
+    from studio.card_view import shown_card
+
+    card = shown_card((CHECKPOINTS / "human-numbers" / "README.md").read_text())
+    assert not card.startswith("---") and "<details><summary>the table: one row per epoch (100 rows)" in card
+    assert "| 32 |" in card.split("<details>")[1]  # the rows are still there, folded
+    assert "What the valid loss does after epoch 30" in card
