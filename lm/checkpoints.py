@@ -58,6 +58,14 @@ def save(
     return folder
 
 
+def store_half(folder: str | Path) -> Path:
+    """Rewrite a checkpoint's weights in 16-bit floats (half the bytes; they
+    load into an fp32 model as before)."""
+    model, _ = load_folder(folder)
+    write_atomic(Path(folder) / WEIGHTS_FILE, serialize(weight_tensors(model, torch.float16)))
+    return Path(folder) / WEIGHTS_FILE
+
+
 def weight_tensors(model: LSTMLanguageModel, dtype: torch.dtype | None = None) -> dict[str, torch.Tensor]:
     """The weights as stored: on the CPU, tied ones once, optionally cast."""
     tensors = {name: tensor.detach().to("cpu", dtype=dtype).contiguous() for name, tensor in model.state_dict().items()}
