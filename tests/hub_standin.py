@@ -30,6 +30,8 @@ class Repo:
     refs: dict[str, str] = field(default_factory=dict)
     private: bool = False
     gated: bool = False
+    kind: str = "model"  # or "space", "dataset"
+    sdk: str | None = None  # a Space's SDK
 
     def commit(self, files: dict[str, bytes], branch: str = "main", message: str = "") -> str:
         parent = self.refs.get(branch, "")
@@ -123,7 +125,7 @@ def _handler_for(hub: StandInHub) -> type[BaseHTTPRequestHandler]:
                 time.sleep(hub.faults.delay_seconds)
             path = unquote(urlparse(self.path).path)
             parts = [part for part in path.split("/") if part]
-            if parts[:2] == ["api", "models"] and len(parts) >= 4:
+            if parts[:2] in (["api", "models"], ["api", "spaces"]) and len(parts) >= 4:
                 repo_id, rest = "/".join(parts[2:4]), parts[4:]
                 if method == "GET" and (not rest or rest[0] == "revision"):
                     return self.repo_info(repo_id, rest[1] if len(rest) > 1 else "main")
@@ -211,6 +213,8 @@ def _handler_for(hub: StandInHub) -> type[BaseHTTPRequestHandler]:
             if repo_id in hub.repos and not request.get("exist_ok"):
                 pass  # the client passes exist_ok itself and accepts a 409
             repo = hub.repos.setdefault(repo_id, Repo())
+            repo.kind = request.get("type") or "model"
+            repo.sdk = request.get("sdk")
             repo.private = request.get("visibility") == "private" or bool(request.get("private"))
             if not repo.refs:
                 repo.commit({".gitattributes": b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n"}, message="initial")
