@@ -10,12 +10,20 @@ from lm.inspection import FEATURES, MAX_INSPECT_TOKENS, MAX_INSPECT_UNITS, SIGNA
 from lm.stepping import MAX_CANDIDATES
 from studio.every_model import MAX_MODELS as MAX_EVERY_MODELS
 from studio.every_model import EveryModel
+from studio.handlers import Studio
 from studio.inside import HEATMAP_CLICK, Inside
 from studio.presenter import Presenter
 from studio.step_mode import CANDIDATE_CLICK, StepMode
 from studio.time_lapse import TimeLapse
 
 SAMPLING = "sampling"  # the concurrency group of every request that runs a model
+
+
+def model_and_prompt(studio: Studio, default_model: str | None) -> tuple[gr.Dropdown, gr.Textbox]:
+    """A view's model picker and prompt box, the prompt one of the model's examples."""
+    model = gr.Dropdown(studio.catalog.choices(), value=default_model, label="Model")
+    prompt = gr.Textbox(label="Prompt", lines=2, value=studio.examples_for(default_model)[0][0] if default_model else "")
+    return model, prompt
 
 
 def presenter_view(presenter: Presenter) -> None:
@@ -64,8 +72,7 @@ def time_lapse_view(time_lapse: TimeLapse, default_model: str | None) -> None:
     studio = time_lapse.studio
     gr.Markdown("### Watching it learn: the same prompt, temperature and seed after more and more training")
     with gr.Row():
-        model = gr.Dropdown(studio.catalog.choices(), value=default_model, label="Model")
-        prompt = gr.Textbox(label="Prompt", value=studio.examples_for(default_model)[0][0] if default_model else "")
+        model, prompt = model_and_prompt(studio, default_model)
         temperature = gr.Slider(0, 5, value=0.8, step=0.05, label="Temperature")
         seed = gr.Number(0, precision=0, label="Seed")
         max_new_tokens = gr.Slider(1, 500, value=150, step=1, label="Tokens to generate")
@@ -81,9 +88,7 @@ def sampler_view(step_mode: StepMode, default_model: str | None) -> None:
     gr.Markdown("### You are the sampler: pick each next token, or let the model draw one")
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
-            model = gr.Dropdown(studio.catalog.choices(), value=default_model, label="Model")
-            prompt = gr.Textbox(label="Prompt", lines=2,
-                                value=studio.examples_for(default_model)[0][0] if default_model else "")
+            model, prompt = model_and_prompt(studio, default_model)
             start = gr.Button("Start", variant="primary")
             temperature = gr.Slider(0, 5, value=1.0, step=0.05, label="Temperature")
             k = gr.Slider(1, MAX_CANDIDATES, value=10, step=1, label="Candidates shown (k)")
@@ -119,9 +124,7 @@ def inside_view(inside: Inside, default_model: str | None) -> None:
     gr.Markdown("### Inside the LSTM: the top layer's cell state and gates for every generated token")
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
-            model = gr.Dropdown(studio.catalog.choices(), value=default_model, label="Model")
-            prompt = gr.Textbox(label="Prompt", lines=2,
-                                value=studio.examples_for(default_model)[0][0] if default_model else "")
+            model, prompt = model_and_prompt(studio, default_model)
             temperature = gr.Slider(0, 5, value=0.8, step=0.05, label="Temperature")
             max_new_tokens = gr.Slider(1, MAX_INSPECT_TOKENS, value=120, step=1, label="Tokens to generate")
             seed = gr.Number(0, precision=0, label="Seed")

@@ -4,6 +4,7 @@ behind Gradio's "More tabs" menu)."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,3 +31,20 @@ def open_tab(page, name: str, timeout: float = 15.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"no tab {name!r} on the page")
         page.wait_for_timeout(200)
+
+
+@contextmanager
+def studio_page(url: str, viewport: dict, tab: str | None = None):
+    """A page of the studio at ``url`` in a fresh headless Chromium, on ``tab``."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport=viewport)
+        page.goto(url)
+        if tab is not None:
+            open_tab(page, tab)
+        try:
+            yield page
+        finally:
+            browser.close()

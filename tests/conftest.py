@@ -32,3 +32,19 @@ def word_tokenizer() -> Tokenizer:
 def tiny_model(word_tokenizer) -> LSTMLanguageModel:
     torch.manual_seed(0)
     return LSTMLanguageModel(len(word_tokenizer), embedding_size=8, hidden_size=16, num_layers=2, dropout=0.0).eval()
+
+
+@pytest.fixture(scope="session")
+def studio_url():
+    """One studio (``app.py`` in a subprocess, default settings) shared by the tests that need no settings of their own."""
+    from studio_server import running_studio
+
+    with running_studio() as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="session")
+def studio_client(studio_url):
+    from gradio_client import Client
+
+    return Client(studio_url, verbose=False)

@@ -6,7 +6,7 @@ import html
 
 import pytest
 
-from browser import CHROMIUM, CHROMIUM_FLAGS, open_tab
+from browser import CHROMIUM, studio_page
 from conftest import REPO
 from lm.hub import load
 from lm.novelty import NgramIndex
@@ -14,7 +14,6 @@ from studio.every_model import EveryModel, read_note
 from studio.handlers import Studio
 from studio.novelty_views import NO_INDEX, marked_text, novelty, novelty_note
 from studio.settings import Settings
-from studio_server import running_studio
 
 
 def test_copied_spans_are_underlined_and_counted(word_tokenizer):
@@ -51,17 +50,10 @@ def test_a_greedy_shakespeare_sample_is_mostly_copied():
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
-def test_every_model_in_the_page():
-    from playwright.sync_api import sync_playwright
-
-    with running_studio() as (url, _), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(url)
-        open_tab(page, "Every model")
+def test_every_model_in_the_page(studio_url):
+    with studio_page(studio_url, {"width": 1280, "height": 800}, "Every model") as page:
         page.get_by_role("button", name="Run every model").click()
         page.wait_for_function(
             "() => [...document.querySelectorAll('#lm-every-model .lm-novelty')]"
             ".filter(note => note.textContent.includes('% new')).length === 2", timeout=60_000)
         assert page.locator("#lm-every-model .lm-copied").count() > 0
-        browser.close()

@@ -5,26 +5,15 @@ phone sizes)."""
 from __future__ import annotations
 
 import pytest
-from gradio_client import Client
 
-from browser import CHROMIUM, CHROMIUM_FLAGS, open_tab
-from studio_server import running_studio
+from browser import CHROMIUM, studio_page
 
 
 
-@pytest.fixture(scope="module")
-def server():
-    with running_studio() as (url, _):
-        yield url
 
 
-@pytest.fixture(scope="module")
-def client(server):
-    return Client(server, verbose=False)
-
-
-def test_inspect_returns_per_token_readings_for_the_chosen_units(client):
-    result = client.predict(model="tiny-shakespeare", prompt="ROMEO:\n", temperature=0.8, max_new_tokens=40, seed=1,
+def test_inspect_returns_per_token_readings_for_the_chosen_units(studio_client):
+    result = studio_client.predict(model="tiny-shakespeare", prompt="ROMEO:\n", temperature=0.8, max_new_tokens=40, seed=1,
                             units=8, api_name="/inspect")
     assert 1 <= len(result["pieces"]) <= 40 and len(result["units"]) == 8
     for signal in ("cell", "hidden", "input_gate", "forget_gate", "output_gate"):
@@ -32,7 +21,7 @@ def test_inspect_returns_per_token_readings_for_the_chosen_units(client):
         assert all(len(row) == 8 for row in result["signals"][signal])
     assert all(0.0 <= value <= 1.0 for row in result["signals"]["forget_gate"] for value in row)
     assert set(result["rankings"]) >= {"start of a line", "capital letter"} and result["notes"] == []
-    big = client.predict(model="tiny-shakespeare", prompt="A", temperature=1.0, max_new_tokens=2000, seed=0,
+    big = studio_client.predict(model="tiny-shakespeare", prompt="A", temperature=1.0, max_new_tokens=2000, seed=0,
                          units=64, api_name="/inspect")
     assert "cut to 500 tokens (asked for 2000)" in big["notes"] and len(big["pieces"]) <= 500
 
@@ -46,22 +35,16 @@ def test_inspect_returns_per_token_readings_for_the_chosen_units(client):
         (dict(max_new_tokens=0), "max_new_tokens must be an integer in [1, 2000], got 0"),
     ],
 )
-def test_bad_inspect_input_comes_back_as_a_clear_error(client, arguments, message):
+def test_bad_inspect_input_comes_back_as_a_clear_error(studio_client, arguments, message):
     request = dict(model="tiny-shakespeare", prompt="ROMEO:", temperature=0.8, max_new_tokens=5, seed=0, units=4)
     with pytest.raises(Exception) as caught:
-        client.predict(**{**request, **arguments}, api_name="/inspect")
+        studio_client.predict(**{**request, **arguments}, api_name="/inspect")
     assert message in str(caught.value) and "Traceback" not in str(caught.value)
-    assert len(client.predict(**request, api_name="/inspect")["pieces"]) == 5
+    assert len(studio_client.predict(**request, api_name="/inspect")["pieces"]) == 5
 
 
 def look_inside(server: str, viewport: dict) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport=viewport)
-        page.goto(server)
-        open_tab(page, "Inside")
+    with studio_page(server, viewport, "Inside") as page:
         page.get_by_role("button", name="Generate and look inside").click()
         heatmap = page.locator("#lm-heatmap .lm-heatmap")
         heatmap.wait_for(timeout=60_000)
@@ -79,14 +62,10 @@ def look_inside(server: str, viewport: dict) -> None:
         shaded = page.locator("#lm-unit-text .lm-unit-text > span:not(.lm-prompt)")
         assert shaded.count() == 120
         assert page.locator("#lm-heatmap tr.lm-picked").get_attribute("data-unit") == unit
-        browser.close()
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
-def test_the_heatmap_has_a_column_per_token_and_a_clicked_unit_shades_the_text(server):
-    look_inside(server, {"width": 1280, "height": 720})
-
-
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
-def test_picking_a_unit_works_on_a_phone(server):
-    look_inside(server, {"width": 390, "height": 844})
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 720}, {"width": 390, "height": 844}],
+                         ids=["desktop", "phone"])
+def test_the_heatmap_has_a_column_per_token_and_a_clicked_unit_shades_the_text(studio_url, viewport):
+    look_inside(studio_url, viewport)

@@ -1,5 +1,4 @@
 import numpy
-import pytest
 
 import lm
 from lm.config import config_from

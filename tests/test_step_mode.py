@@ -4,41 +4,30 @@
 from __future__ import annotations
 
 import pytest
-from gradio_client import Client
 
 from studio.step_sessions import StepSessions
-from browser import CHROMIUM, CHROMIUM_FLAGS, open_tab
-from studio_server import running_studio
+from browser import CHROMIUM, studio_page
 
 
 
-@pytest.fixture(scope="module")
-def server():
-    with running_studio() as (url, _):
-        yield url
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    return Client(server, verbose=False)
 
 
 def step(client, **arguments):
     return client.predict(**arguments, api_name="/step")
 
 
-def test_a_text_grows_by_the_picked_token_and_undo_takes_it_back(client):
-    started = step(client, model="tiny-shakespeare", prompt="ROMEO:\n", action="start", temperature=0.5, k=10)
+def test_a_text_grows_by_the_picked_token_and_undo_takes_it_back(studio_client):
+    started = step(studio_client, model="tiny-shakespeare", prompt="ROMEO:\n", action="start", temperature=0.5, k=10)
     state, first = started["state"], started["candidates"][0]
     assert started["text"] == "ROMEO:\n" and len(started["candidates"]) == 10
     assert all(c["token"] != "<unk>" for c in started["candidates"])
     assert first["probability"] > first["probability_at_one"]  # T = 0.5 sharpens the top token
-    picked = step(client, state=state, action="pick", value=first["token_id"], temperature=0.5, k=10)
+    picked = step(studio_client, state=state, action="pick", value=first["token_id"], temperature=0.5, k=10)
     assert picked["text"] == "ROMEO:\n" + first["token"]
-    drawn = step(client, state=state, action="draw", temperature=1.0, k=5)
+    drawn = step(studio_client, state=state, action="draw", temperature=1.0, k=5)
     assert drawn["text"].startswith(picked["text"]) and len(drawn["text"]) == len(picked["text"]) + 1
-    assert step(client, state=state, action="undo", temperature=1.0, k=5)["text"] == picked["text"]
-    typed = step(client, state=state, action="type", value="Ay", temperature=1.0, k=5)
+    assert step(studio_client, state=state, action="undo", temperature=1.0, k=5)["text"] == picked["text"]
+    typed = step(studio_client, state=state, action="type", value="Ay", temperature=1.0, k=5)
     assert typed["text"] == picked["text"] + "Ay"
 
 
@@ -52,12 +41,12 @@ def test_a_text_grows_by_the_picked_token_and_undo_takes_it_back(client):
         (dict(action="dance"), "action must be one of"),
     ],
 )
-def test_bad_step_input_comes_back_as_a_clear_error(client, arguments, message):
+def test_bad_step_input_comes_back_as_a_clear_error(studio_client, arguments, message):
     request = {**dict(model="tiny-shakespeare", prompt="ROMEO:", temperature=1.0, k=10), **arguments}
     with pytest.raises(Exception) as caught:
-        step(client, **request)
+        step(studio_client, **request)
     assert message in str(caught.value) and "Traceback" not in str(caught.value)
-    assert step(client, model="tiny-shakespeare", prompt="A", action="start")["state"]
+    assert step(studio_client, model="tiny-shakespeare", prompt="A", action="start")["state"]
 
 
 def test_sessions_are_bounded_and_expire():
@@ -76,13 +65,7 @@ def test_sessions_are_bounded_and_expire():
 
 
 def be_the_sampler(server: str, viewport: dict) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport=viewport)
-        page.goto(server)
-        open_tab(page, "You are the sampler")
+    with studio_page(server, viewport, "You are the sampler") as page:
         page.get_by_role("button", name="Start").click()
         rows = page.locator("#lm-candidates tr[data-token-id]")
         rows.first.wait_for(timeout=30_000)
@@ -104,14 +87,10 @@ def be_the_sampler(server: str, viewport: dict) -> None:
         page.get_by_role("button", name="Let the model draw").click()
         page.wait_for_function(
             "() => document.querySelector('#lm-candidates tr.lm-drawn') !== null", timeout=30_000)
-        browser.close()
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
-def test_clicking_a_candidate_appends_it_and_undo_removes_it(server):
-    be_the_sampler(server, {"width": 1280, "height": 720})
-
-
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
-def test_step_mode_works_on_a_phone(server):
-    be_the_sampler(server, {"width": 390, "height": 844})
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 720}, {"width": 390, "height": 844}],
+                         ids=["desktop", "phone"])
+def test_clicking_a_candidate_appends_it_and_undo_removes_it(studio_url, viewport):
+    be_the_sampler(studio_url, viewport)
