@@ -117,7 +117,7 @@ def generate_view(studio: Studio, default_model: str | None) -> GenerateView:
                 int8 = gr.Checkbox(INT8_DEFAULT, label="int8 weights (faster on CPU; off = fp32)")
         with gr.Column(scale=3):
             with gr.Row():
-                show_tokens = gr.Checkbox(False, label="Show tokens (boundaries and ids)", scale=0, min_width=250)
+                show_tokens = gr.Checkbox(False, label="Show tokens", scale=0, min_width=160)
                 shade = gr.Checkbox(True, label="Shade by probability", scale=0, min_width=200)
             output = gr.HTML(elem_id="lm-columns")
             run_status = gr.Markdown()

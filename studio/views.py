@@ -13,7 +13,7 @@ import re
 from lm.loss_chart import loss_curve_svg
 from lm.prompt import Prompt
 from lm.tokenizer import EOS, UNK
-from studio.token_view import eos_span, prompt_tokens, token_attributes
+from studio.token_view import eos_span, prompt_tokens, split_line_break, token_attributes
 
 STYLE = """
 <style>
@@ -29,8 +29,9 @@ STYLE = """
 .lm-prompt-tokens{display:none;}
 .lm-show-tokens .lm-columns .lm-prompt-tokens{display:inline;}
 .lm-show-tokens .lm-columns .lm-prompt-text{display:none;}
+.lm-show-tokens .lm-columns .lm-text{word-break:break-all;}
 .lm-show-tokens .lm-columns [data-id]{box-shadow:inset 0 0 0 1px var(--body-text-color-subdued,#888);
-  border-radius:3px;margin:0 1px;padding:0 1px;}
+  border-radius:3px;margin:0 1px;padding:0 1px;white-space:nowrap;}
 .lm-show-tokens .lm-columns [data-id]::after{content:attr(data-id);font-size:.6em;vertical-align:sub;opacity:.7;}
 .lm-show-tokens .lm-columns [data-show]::before{content:attr(data-show);opacity:.6;}
 .lm-unknown{background:rgba(230,40,40,.25);border-radius:3px;}
@@ -52,9 +53,11 @@ def _probability_colour(probability: float) -> str:
 def token_span(piece: str, probability: float, alternatives: list[tuple[str, float]],
                token_id: int | None = None) -> str:
     tip = f"p = {probability:.3f}\n" + "\n".join(f"{token!r}: {value:.3f}" for token, value in alternatives)
+    inside, after = split_line_break(piece)
     return (
         f'<span class="lm-token lm-shaded"{token_attributes(piece, token_id)} '
-        f'style="--lm-shade:{_probability_colour(probability)}" title="{html.escape(tip)}">{html.escape(piece)}</span>'
+        f'style="--lm-shade:{_probability_colour(probability)}" title="{html.escape(tip)}">{html.escape(inside)}</span>'
+        f'{after}'
     )
 
 
