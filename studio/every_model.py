@@ -6,17 +6,14 @@ sample is new rather than copied from its training text."""
 
 from __future__ import annotations
 
-import functools
 import html
-from pathlib import Path
 
-from lm.novelty import NgramIndex
 from lm.prompt import encode_prompt
 from lm.sampling import SamplingSettings, generate
 from studio import forms
 from studio.handlers import Studio, user_error
 from studio.novelty_views import STYLE as NOVELTY_STYLE
-from studio.novelty_views import marked_text, novelty, novelty_note
+from studio.novelty_views import marked_text, novelty, novelty_note, training_index
 
 MAX_MODELS = 6
 STYLE = NOVELTY_STYLE + """
@@ -27,11 +24,6 @@ STYLE = NOVELTY_STYLE + """
 .lm-every-text{white-space:pre-wrap;font-family:var(--font-mono);line-height:1.45;margin-top:6px;}
 </style>
 """
-
-
-@functools.lru_cache(maxsize=16)
-def training_index(folder: Path) -> NgramIndex | None:
-    return NgramIndex.load(folder)
 
 
 def title(entry) -> str:

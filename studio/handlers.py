@@ -24,6 +24,7 @@ from studio.card_view import shown_card
 from studio.catalog import Catalog
 from studio.jobs import Trainer, TrainerBusy
 from studio.model_list import offered_hub_models
+from studio.novelty_views import training_index
 from studio.settings import EXAMPLES, FALLBACK_EXAMPLES, INT8_DEFAULT, SCRATCH, SHIPPED_MODELS, Settings
 
 SHOW, STOP = "show", "stop"  # what ``paced`` asks of a step
@@ -149,6 +150,7 @@ class Studio:
                 break
             if action == SHOW:
                 yield shown()
+        page.mark_copied(training_index(entry.folder), [] if encoded.fresh_start else encoded.ids)
         yield shown()
 
     def distribution_view(self, name, prompt, mode, temperature, temperatures_text, int8=INT8_DEFAULT):

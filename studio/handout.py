@@ -14,9 +14,8 @@ from pathlib import Path
 from lm.prompt import encode_prompt
 from lm.sampling import SamplingSettings, generate
 from studio import forms
-from studio.every_model import training_index
 from studio.handlers import Studio, user_error
-from studio.novelty_views import novelty, novelty_note
+from studio.novelty_views import novelty, novelty_note, training_index
 
 
 @dataclass

@@ -6,7 +6,9 @@ says "no training index" rather than guessing."""
 
 from __future__ import annotations
 
+import functools
 import html
+from pathlib import Path
 
 from lm.novelty import NgramIndex
 from lm.tokenizer import EOS_ID, Tokenizer
@@ -19,6 +21,12 @@ STYLE = """
 .lm-novelty{font-size:.85em;opacity:.85;}
 </style>
 """
+
+
+@functools.lru_cache(maxsize=16)
+def training_index(folder: Path) -> NgramIndex | None:
+    """The index kept beside a checkpoint, read once."""
+    return NgramIndex.load(folder)
 
 
 def novelty(index: NgramIndex | None, prompt_ids: list[int], token_ids: list[int]) -> list[bool] | None:

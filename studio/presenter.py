@@ -13,12 +13,12 @@ import gradio as gr
 import segno
 
 from lm.sampling import SamplingSettings, generate
-from studio.every_model import EveryModel, training_index
+from studio.every_model import EveryModel
 from studio.forms import COMPARE
 from studio.handlers import Studio
 from studio.inside import Inside
 from studio.novelty_views import STYLE as NOVELTY_STYLE
-from studio.novelty_views import marked_text, novelty, novelty_note
+from studio.novelty_views import marked_text, novelty, novelty_note, training_index
 from studio.scenes import Scene
 from studio.step_mode import StepMode
 from studio.time_lapse import TimeLapse

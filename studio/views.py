@@ -13,6 +13,8 @@ import re
 from lm.loss_chart import loss_curve_svg
 from lm.prompt import Prompt
 from lm.tokenizer import EOS, UNK
+from studio.novelty_views import STYLE as NOVELTY_STYLE
+from studio.novelty_views import novelty, novelty_note
 from studio.token_view import eos_span, prompt_tokens, split_line_break, token_attributes
 
 STYLE = """
@@ -145,6 +147,7 @@ class SampleColumns:
         self.prompt, self.joiner = prompt, joiner  # joiner: what goes between tokens (" " for words)
         self.read_prompt = prompt_tokens(read, joiner) if read is not None else ""
         self.spans: list[list[str]] = [[] for _ in temperatures]
+        self.token_ids: list[list[int]] = [[] for _ in temperatures]
         self.ended, self.unk_masked = [False] * len(temperatures), [0] * len(temperatures)
         self.notes = [""] * len(temperatures)
 
@@ -155,13 +158,23 @@ class SampleColumns:
                 separator = self.joiner if self.spans[row] or self.prompt else ""
                 self.spans[row].append(separator + token_span(step.pieces[row], step.probabilities[row],
                                                               step.alternatives[row], step.token_ids[row]))
+                self.token_ids[row].append(step.token_ids[row])
         self.ended, self.unk_masked = step.ended, step.unk_masked
 
     def mark_truncated(self) -> None:
         self.notes = ["truncated"] * len(self.labels)
 
+    def mark_copied(self, index, prompt_ids: list[int]) -> None:
+        """Underline the spans copied from the training text; say how much is new."""
+        for row, ids in enumerate(self.token_ids):
+            copied = novelty(index, prompt_ids, ids)
+            if copied is not None:
+                self.spans[row] = [f'<span class="lm-copied">{span}</span>' if flag else span
+                                   for span, flag in zip(self.spans[row], copied)]
+            self.notes[row] = " · ".join(note for note in (self.notes[row], novelty_note(copied)) if note)
+
     def html(self) -> str:
-        return columns(self.labels, self.prompt, self.spans, self.ended, self.unk_masked, self.notes,
+        return NOVELTY_STYLE + columns(self.labels, self.prompt, self.spans, self.ended, self.unk_masked, self.notes,
                        self.read_prompt)
 
 

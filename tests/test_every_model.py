@@ -57,3 +57,11 @@ def test_every_model_in_the_page(studio_url):
             "() => [...document.querySelectorAll('#lm-every-model .lm-novelty')]"
             ".filter(note => note.textContent.includes('% new')).length === 2", timeout=60_000)
         assert page.locator("#lm-every-model .lm-copied").count() > 0
+
+
+def test_the_generate_columns_underline_copied_text_and_say_how_much_is_new():
+    from studio.forms import COMPARE
+
+    studio = Studio(Settings.from_environment(REPO, environment={}))
+    *_, (page, _) = studio.generate_view("tiny-shakespeare", "ROMEO:\n", COMPARE, 0.8, "0.2, 1.5", 150, 0, 0, 1.0)
+    assert page.count("% new") == 2 and 'class="lm-copied"' in page
