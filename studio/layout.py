@@ -13,6 +13,7 @@ import gradio as gr
 from studio.every_model import EveryModel
 from studio.forms import COMPARE, SINGLE_SAMPLE
 from studio.handlers import Studio
+from studio.handout import Handout
 from studio.inside import Inside
 from studio.lesson_layout import SAMPLING, every_model_view, inside_view, presenter_view, sampler_view, time_lapse_view
 from studio.presenter import ON_LOAD as PRESENTER_ON_LOAD
@@ -121,11 +122,17 @@ def generate_view(studio: Studio, default_model: str | None) -> GenerateView:
                 shade = gr.Checkbox(True, label="Shade by probability", scale=0, min_width=200)
             output = gr.HTML(elem_id="lm-columns")
             run_status = gr.Markdown()
+            with gr.Row():
+                handout_button = gr.Button("Download a handout", scale=0, min_width=200)
+                handout_files = gr.File(label="Handout (Markdown and HTML)", file_count="multiple",
+                                        elem_id="lm-handout")
             with gr.Accordion("Next-token distribution for the prompt", open=True):
                 note = gr.HTML(elem_id="lm-temperature-note")
                 distribution = gr.HTML()
 
     settings = [model, prompt, mode, temperature, temperatures, max_new_tokens, seed, top_k, top_p, int8]
+    handout_button.click(Handout(studio).files, settings, handout_files, api_visibility="private",
+                         concurrency_limit=concurrency, concurrency_id=SAMPLING)
     generation = run.click(studio.generate_view, settings, [output, run_status], api_visibility="private",
                            concurrency_limit=concurrency, concurrency_id=SAMPLING)
     run.click(studio.distribution_view, [model, prompt, mode, temperature, temperatures, int8], [distribution, note],

@@ -24,3 +24,17 @@ def test_the_exported_call_draws_the_same_texts(tmp_path):
     page = open(html_file, encoding="utf-8").read()
     assert page.startswith("<!doctype html>") and "<script" not in page and "src=" not in page
     assert comparison.texts[0].splitlines()[0] in page
+
+
+def test_the_handout_button_offers_both_files(studio_url):
+    import pytest
+
+    from browser import CHROMIUM, studio_page
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    with studio_page(studio_url, {"width": 1280, "height": 900}, "Generate") as page:
+        page.get_by_role("button", name="Download a handout").click()
+        page.locator("#lm-handout [aria-label='handout.html']").wait_for(timeout=60_000)
+        assert page.locator("#lm-handout [aria-label='handout.md']").count() == 1
+        assert page.locator("#lm-handout a[data-testid='download-link']").count() == 2
