@@ -177,17 +177,15 @@ def stream(
     Stops when every row has drawn ``<eos>`` or after ``max_new_tokens``.
     ``options`` are ``SamplingSettings`` fields (``temperatures=[0.5, 1.0]``).
     ``details=False`` skips the decoded pieces and the top-5 alternatives;
-    with ``readings`` (fp32 model only), each step of the model appends the
-    top layer's gate readings to it (see ``lm.inspection``).
-    ``prompt`` may be text or a ``Prompt`` already made by ``encode_prompt``."""
+    ``readings`` (fp32 only) gets the top layer's gates after each model step
+    (``lm.inspection``). ``prompt``: text, or a ``Prompt`` from ``encode_prompt``."""
     settings = SamplingSettings.of(settings, **options)
     encoded = as_prompt(tokenizer, prompt)
     model.eval()
     device = next(model.parameters()).device
     per_temperature = settings.samples_per_temperature
-    row_temperatures = torch.tensor(
-        [t for t in settings.temperatures for _ in range(per_temperature)], device=device
-    ).unsqueeze(1)  # (B, 1)
+    row_temperatures = torch.tensor([t for t in settings.temperatures for _ in range(per_temperature)],
+                                    device=device).unsqueeze(1)  # (B, 1)
     rows = row_temperatures.size(0)
     greedy = row_temperatures == 0  # (B, 1)
     safe_temperatures = torch.where(greedy, torch.ones_like(row_temperatures), row_temperatures)
