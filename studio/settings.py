@@ -13,7 +13,7 @@ from pathlib import Path
 from lm.corpora import local_tiny_shakespeare
 from lm.sampling import MAX_TEMPERATURES
 
-SHIPPED_MODELS = ("tiny-shakespeare", "human-numbers")  # offered first; the Train view may not overwrite them
+SHIPPED_MODELS = ("tiny-shakespeare", "tiny-shakespeare-words", "human-numbers")  # offered first; the Train view may not overwrite them
 PAGE_TEMPERATURES = "0.5, 0.8, 1.0, 1.3"  # the page's first comparison
 MAX_COLUMNS = MAX_TEMPERATURES  # one column per temperature
 INT8_DEFAULT = True  # measured by bench/sampling.py --checkpoints: see README

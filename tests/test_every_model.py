@@ -30,9 +30,9 @@ def test_copied_spans_are_underlined_and_counted(word_tokenizer):
 def test_the_shipped_models_side_by_side_show_what_they_read_and_how_much_is_new():
     studio = Studio(Settings.from_environment(REPO, environment={}))
     view = EveryModel(studio)
-    assert view.default_models() == ["tiny-shakespeare", "human-numbers"]
+    assert view.default_models() == ["tiny-shakespeare", "tiny-shakespeare-words", "human-numbers"]
     page = html.unescape(list(view.view(view.default_models(), "ROMEO:\n", 0.0, 40, 0))[-1])
-    assert page.count('class="lm-every-column"') == 2
+    assert page.count('class="lm-every-column"') == 3
     assert "did not know 'romeo'" in page and "% new" in page and NO_INDEX not in page
     assert "tiny-shakespeare · char level" in page and "human-numbers · word level" in page
     with pytest.raises(Exception, match="tick between 1 and 6 models, got 7"):
@@ -55,7 +55,7 @@ def test_every_model_in_the_page(studio_url):
         page.get_by_role("button", name="Run every model").click()
         page.wait_for_function(
             "() => [...document.querySelectorAll('#lm-every-model .lm-novelty')]"
-            ".filter(note => note.textContent.includes('% new')).length === 2", timeout=60_000)
+            ".filter(note => note.textContent.includes('% new')).length === 3", timeout=60_000)
         assert page.locator("#lm-every-model .lm-copied").count() > 0
 
 

@@ -75,4 +75,4 @@ def test_importing_the_studio_reads_no_file_and_building_it_does(tmp_path):
     assert touched == []
     assert not any(path.endswith(".safetensors") for path in report["imported"])
     assert any(str(broken) in line and "not valid JSON" in line for line in report["logged"]), report["logged"]
-    assert report["names"][:2] == ["tiny-shakespeare", "human-numbers"]
+    assert report["names"][:3] == ["tiny-shakespeare", "tiny-shakespeare-words", "human-numbers"]
