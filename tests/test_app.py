@@ -139,7 +139,7 @@ def test_the_page_shows_one_labelled_column_per_temperature(server, tmp_path):
         page.goto(server)
         page.get_by_label("Model").first.click()
         assert page.get_by_role("option", name="Numbers from the Hub · Hub, downloads on first use").is_visible()
-        page.get_by_role("option", name="tiny-shakespeare").click()
+        page.get_by_role("option", name="tiny-shakespeare", exact=True).click()
         prompt = page.get_by_label("Prompt")
         prompt.fill("JULIET:\n")
         temperatures = page.get_by_label("Temperatures to compare (up to 6)")
