@@ -122,10 +122,7 @@ def generate_view(studio: Studio, default_model: str | None) -> GenerateView:
                 shade = gr.Checkbox(True, label="Shade by probability", scale=0, min_width=200)
             output = gr.HTML(elem_id="lm-columns")
             run_status = gr.Markdown()
-            with gr.Row():
-                handout_button = gr.Button("Download a handout", scale=0, min_width=200)
-                handout_files = gr.File(label="Handout (Markdown and HTML)", file_count="multiple",
-                                        elem_id="lm-handout")
+            handout_button, handout_files = handout_row()
             with gr.Accordion("Next-token distribution for the prompt", open=True):
                 note = gr.HTML(elem_id="lm-temperature-note")
                 distribution = gr.HTML()
@@ -150,6 +147,14 @@ def generate_view(studio: Studio, default_model: str | None) -> GenerateView:
     body_class_switch(show_tokens, "lm-show-tokens")
     body_class_switch(shade, "lm-no-shade", when=False)
     return GenerateView(model, facts, examples)
+
+
+def handout_row() -> tuple[gr.Button, gr.File]:
+    """The Generate view's handout button and the files it offers."""
+    with gr.Row():
+        button = gr.Button("Download a handout", scale=0, min_width=200)
+        files = gr.File(label="Handout (Markdown and HTML)", file_count="multiple", elem_id="lm-handout")
+    return button, files
 
 
 def body_class_switch(checkbox: gr.Checkbox, name: str, when: bool = True) -> None:
