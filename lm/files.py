@@ -16,6 +16,8 @@ MAX_JSON_BYTES = 16 * 1024 * 1024
 
 
 def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` all at once or not at all; an ``OSError``
+    (a full disk, say) names ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -26,6 +28,11 @@ def write_atomic(path: str | Path, data: bytes) -> None:
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        if error.filename is None:
+            raise OSError(error.errno, f"{error.strerror or error} writing {path}") from error
+        raise
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

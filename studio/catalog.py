@@ -1,11 +1,12 @@
-"""The models a user may pick: checkpoint folders under one root and the Hub
-models of ``models.json``, loaded (Hub ones downloaded) on first use and kept
+"""The models a user may pick: checkpoint folders under the shipped root and
+the user models root (models trained in the studio), and the Hub models of
+``models.json``, loaded (Hub ones downloaded) on first use and kept
 in memory with a bound: pinned models (the shipped ones) stay loaded and do not
 count against it; beyond it, the least recently used other model is dropped and
 loads again when next picked.
 
 A local model is named by its folder name, a Hub model by its listed name;
-only names found by scanning the root or reading the list are ever turned into
+only names found by scanning the roots or reading the list are ever turned into
 paths or downloads, so a request for ``../../etc/passwd`` is refused without
 any file being opened. A folder that cannot be read is not offered, and a
 model that cannot be loaded is refused when picked; both are logged with the
@@ -55,10 +56,11 @@ class Catalog:
     the ``pinned`` names (never dropped, not counted)."""
 
     def __init__(self, root: str | Path, preferred: tuple[str, ...] = (), hub_models: list[HubModel] = (),
-                 pinned: tuple[str, ...] = (), max_loaded: int = 8):
+                 pinned: tuple[str, ...] = (), max_loaded: int = 8, user_root: str | Path | None = None):
         if max_loaded < 0:
             raise ValueError(f"max_loaded must be 0 or more, got {max_loaded}")
         self.root = Path(root)
+        self.user_root = Path(user_root) if user_root is not None else None
         self.preferred = preferred
         self.hub_models = {model.name: model for model in hub_models}
         self.pinned = pinned
@@ -69,10 +71,23 @@ class Catalog:
         self._reported: set[Path] = set()  # unreadable folders already logged
 
     def local_names(self) -> list[str]:
-        """Folder names of valid checkpoints, preferred ones first; a folder
-        that cannot be read is left out (and logged once)."""
-        found = [folder.name for folder in list_checkpoints(self.root, unreadable=self._report_unreadable)]
-        return sorted(found, key=lambda name: (name not in self.preferred, self.preferred.index(name) if name in self.preferred else 0, name))
+        """Folder names of valid checkpoints, preferred ones first, then the
+        user models (a shipped name wins a clash); a folder that cannot be
+        read is left out (and logged once)."""
+        return list(self._local_folders())
+
+    def shipped_names(self) -> list[str]:
+        """The checkpoint folders under the shipped root (not the user models)."""
+        return [folder.name for folder in list_checkpoints(self.root, unreadable=self._report_unreadable)]
+
+    def _local_folders(self) -> dict[str, Path]:
+        found = sorted(self.shipped_names(), key=lambda name: (
+            name not in self.preferred, self.preferred.index(name) if name in self.preferred else 0, name))
+        folders = {name: self.root / name for name in found}
+        if self.user_root is not None:
+            for folder in list_checkpoints(self.user_root, unreadable=self._report_unreadable):
+                folders.setdefault(folder.name, folder)
+        return folders
 
     def names(self) -> list[str]:
         """Local models, then the Hub models (a local name wins a clash)."""
@@ -120,9 +135,10 @@ class Catalog:
             self._loaded.pop(name, None)
 
     def _load(self, name: str, progress: Progress | None) -> Entry:
-        hub = self.hub_models.get(name) if name not in self.local_names() else None
+        local = self._local_folders()
+        hub = self.hub_models.get(name) if name not in local else None
         try:
-            folder = download(hub.reference, progress=progress) if hub else self.root / name
+            folder = download(hub.reference, progress=progress) if hub else local[name]
             model, tokenizer = load_folder(folder)
             metrics = read_metrics(folder)
         except (ValueError, OSError) as error:  # CheckpointError and HubError are ValueErrors

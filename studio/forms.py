@@ -102,6 +102,7 @@ class TrainRequest:
     config: TrainConfig
     command: str  # how the run is described in its model card
     sample_prompt: str  # the prompt of the sample shown after each epoch
+    temporary: tuple[Path, ...] = ()  # the user's text (the upload and its copy): deleted when the run ends
 
 
 def train_request(corpus_choice: str, upload: str | None, level: str, preset: str, minutes, name: str | None,
@@ -116,6 +117,7 @@ def train_request(corpus_choice: str, upload: str | None, level: str, preset: st
     if preset != AUTOMATIC and preset not in TRAIN_PRESETS:
         raise ValueError(f"model size must be one of {[AUTOMATIC, *TRAIN_PRESETS]}, got {preset!r}")
     corpus, text_file, level, sample_prompt = _training_text(corpus_choice, upload, pasted, level, settings)
+    temporary = () if corpus else tuple(Path(path) for path in (upload, Path(text_file).parent) if path)
     source = {"corpus": corpus, "text_file": text_file, "max_minutes": float(minutes), "snapshots": TRAIN_SNAPSHOTS}
     if init_from:
         config = plan_run({**source, "init_from": init_from}).config
@@ -126,7 +128,7 @@ def train_request(corpus_choice: str, upload: str | None, level: str, preset: st
                              unknown_word_rate=WORD_UNKNOWN_RATE if level == "word" else 0.0)
     start = f", from {init_from}" if init_from else ""
     command = f"studio Train view: {corpus_choice}, size {preset}, {minutes} min{start}"
-    return TrainRequest(name, config, command, sample_prompt)
+    return TrainRequest(name, config, command, sample_prompt, temporary)
 
 
 def _training_text(corpus_choice: str, upload: str | None, pasted: str, level: str,

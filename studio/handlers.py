@@ -1,5 +1,5 @@
 """The studio's behaviour: ``Studio`` holds the settings, the model catalog
-and the trainer, and its methods are the page's callbacks and the public API
+and the Train view's handlers (``studio.train_handlers``), and its methods are the page's callbacks and the public API
 (``/generate``, ``/score``). Each turns user input into ``lm`` objects with
 ``studio.forms``, calls ``lm``, and turns the result into what the page shows
 with ``studio.views``; a ``ValueError`` becomes a ``gr.Error`` naming the bad
@@ -22,10 +22,11 @@ from lm.scoring import score
 from studio import forms, views
 from studio.card_view import shown_card
 from studio.catalog import Catalog
-from studio.jobs import Trainer, TrainerBusy
+from studio.jobs import Trainer
 from studio.model_list import offered_hub_models
 from studio.novelty_views import training_index
-from studio.settings import EXAMPLES, FALLBACK_EXAMPLES, INT8_DEFAULT, SCRATCH, SHIPPED_MODELS, Settings
+from studio.settings import EXAMPLES, FALLBACK_EXAMPLES, INT8_DEFAULT, SHIPPED_MODELS, Settings
+from studio.train_handlers import TrainHandlers
 
 SHOW, STOP = "show", "stop"  # what ``paced`` asks of a step
 
@@ -59,8 +60,9 @@ class Studio:
         self.settings = settings
         hub_models = offered_hub_models(settings.hub_models_file)
         self.catalog = Catalog(settings.checkpoints, preferred=SHIPPED_MODELS, hub_models=hub_models,
-                               pinned=SHIPPED_MODELS, max_loaded=settings.max_loaded_models)
-        self.trainer = trainer or Trainer()
+                               pinned=SHIPPED_MODELS, max_loaded=settings.max_loaded_models,
+                               user_root=settings.user_models)
+        self.training = TrainHandlers(settings, self.catalog, trainer)
 
     @classmethod
     def from_environment(cls, root: str | Path) -> "Studio":
@@ -236,34 +238,3 @@ class Studio:
             "perplexity": None if not result.pieces else result.perplexity,
             "unknown": result.unknown,
         }
-
-    def train_view(self, corpus_choice, upload, level, preset, minutes, name, pasted="", start_from=SCRATCH,
-                   progress=gr.Progress()):
-        """Start a run and follow it: status, loss curve, recent samples; the
-        last update refreshes the model list."""
-        try:
-            init_from = None if start_from in (None, "", SCRATCH) else str(self.catalog.get(start_from).folder)
-            request = forms.train_request(corpus_choice, upload, level, preset, minutes, name, self.settings, pasted,
-                                          init_from)
-            job = self.trainer.start(request.config, self.catalog.root / request.name, request.command,
-                                     request.sample_prompt)
-        except (ValueError, TrainerBusy) as error:
-            raise user_error(error) from error
-        self.catalog.forget(request.name)
-        log = views.TrainingLog(request.name)
-        try:
-            for event in job.watch():
-                if event is not None:
-                    log.add(event)
-                    if event.kind == "step":
-                        progress(event.fraction, desc=log.status)
-                yield log.status, log.chart(), log.recent_samples(), gr.Dropdown()
-        except Exception as error:  # a failed run is reported, the server keeps serving
-            raise gr.Error(f"training failed: {error}", print_exception=False) from error
-        yield log.status, log.chart(), log.recent_samples(), gr.Dropdown(choices=self.catalog.choices())
-
-    def stop_training(self) -> str:
-        if self.trainer.busy():
-            self.trainer.current.stop_requested.set()
-            return "stopping after the current step; the best model so far is kept"
-        return "no training is running"

@@ -54,6 +54,7 @@ def build_demo(studio: Studio) -> gr.Blocks:
     inside = Inside(studio)
     step_mode = StepMode(studio, StepSessions(studio.settings.step_sessions, 60 * studio.settings.step_idle_minutes))
     with gr.Blocks(title="LSTM Studio") as demo:
+        owner = gr.BrowserState(None, storage_key="lm-studio-owner", secret=studio.training.user_models.secret())
         with gr.Row(elem_id="lm-header"):
             gr.Markdown("### LSTM Studio · how temperature changes what a language model writes")
             large_type = gr.Checkbox(label="Large type", value=False, scale=0, min_width=140)
@@ -73,12 +74,14 @@ def build_demo(studio: Studio) -> gr.Blocks:
         with gr.Tab("Model card"):
             card = model_card_view()
         with gr.Tab("Train"):
-            train_view(studio, generate.model)
+            yours = train_view(studio, generate.model, owner)
         with gr.Tab("Presenter"):
             presenter_view(Presenter(studio, read_scenes(studio.settings.scenes_file), step_mode, inside))
         shown_for_model = [generate.facts, generate.examples, card.text, card.curve]
         generate.model.change(studio.on_model_change, generate.model, shown_for_model, api_visibility="private")
         demo.load(studio.on_model_change, generate.model, shown_for_model, api_visibility="private")
+        demo.load(studio.training.owner_token, owner, owner, api_visibility="private", queue=False).then(
+            studio.training.your_models, owner, yours, api_visibility="private", queue=False)
         body_class_switch(large_type, "lm-large")
         presenting.change(None, presenting, None, js=PRESENTER_SWITCH)
         demo.load(None, None, None, js=PRESENTER_ON_LOAD)
@@ -180,8 +183,11 @@ def model_card_view() -> ModelCardView:
     return ModelCardView(curve, text)
 
 
-def train_view(studio: Studio, model: gr.Dropdown) -> None:
-    """The Train view; a finished run refreshes the Generate view's ``model`` list."""
+def train_view(studio: Studio, model: gr.Dropdown, owner: gr.BrowserState) -> gr.Dropdown:
+    """The Train view; a finished run refreshes the Generate view's ``model``
+    list. ``owner`` is the browser's owner token; the list of its models is
+    returned, for the page load to fill."""
+    training = studio.training
     corpora = list(studio.settings.corpora)
     with gr.Row():
         with gr.Column():
@@ -197,15 +203,23 @@ def train_view(studio: Studio, model: gr.Dropdown) -> None:
             name = gr.Textbox("my-model", label="Save as")
             with gr.Row():
                 train_button = gr.Button("Train", variant="primary")
-                stop_button = gr.Button("Stop training")
-    status = gr.Markdown()
+                stop_button = gr.Button("Stop training / leave the queue")
+    status = gr.Markdown(elem_id="lm-train-status")
     curve = gr.HTML(elem_id="lm-train-curve", label="Loss")
     samples = gr.Textbox(label="Samples after each epoch", lines=8)
+    with gr.Accordion("Your trained models", open=False):
+        gr.Markdown("Everyone can use every trained model; only the browser that trained one can replace or delete it.")
+        with gr.Row():
+            yours = gr.Dropdown([], label="Trained in this browser", scale=3)
+            delete_button = gr.Button("Delete", variant="stop", scale=1)
 
-    train_button.click(studio.train_view, [corpus_choice, upload, level, preset, minutes, name, pasted, start_from],
-                       [status, curve, samples, model], api_visibility="private",
-                       concurrency_limit=studio.settings.train_concurrency)
-    stop_button.click(studio.stop_training, None, status, api_visibility="private", queue=False)
+    train_button.click(training.train_view,
+                       [corpus_choice, upload, level, preset, minutes, name, pasted, start_from, owner],
+                       [status, curve, samples, model, yours], api_visibility="private",
+                       concurrency_limit=studio.settings.train_queue + 2)
+    stop_button.click(training.stop_training, owner, status, api_visibility="private", queue=False)
+    delete_button.click(training.delete_model, [yours, owner], [status, model, yours], api_visibility="private")
+    return yours
 
 
 def api(studio: Studio, inside: Inside, step_mode: StepMode) -> None:

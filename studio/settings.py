@@ -53,9 +53,12 @@ class Settings:
     """Capacities and places, set for a classroom server; ``from_environment``
     lets the environment change them."""
 
-    checkpoints: Path  # local models: one checkpoint folder each
+    checkpoints: Path  # shipped models: one checkpoint folder each
     hub_models_file: Path  # models.json: the Hub models offered beside them
     scenes_file: Path = Path("scenes.toml")  # the presenter's scenes
+    user_models: Path = Path("runs/studio")  # models trained in the studio (see studio.user_models)
+    user_models_max: int = 50  # trained models at most
+    user_models_max_bytes: int = 2_000_000_000  # their total size at most
     generation_seconds: float = 60.0  # hard cap per request; what was drawn is returned
     sampling_concurrency: int = 4  # generations running at once
     queue_size: int = 64  # waiting requests beyond this get a clean "queue full"
@@ -63,7 +66,8 @@ class Settings:
     api_interval: float = 0.25  # seconds between partial results of /generate (each lets a cancel land)
     max_upload_bytes: int = 5_000_000
     train_minutes: float = 10  # the Train view's longest time budget
-    train_concurrency: int = 2
+    train_queue: int = 4  # runs waiting behind the current one at most
+    train_threads: int = 1  # threads of a training process: the rest of the machine keeps sampling
     max_loaded_models: int = 8  # models kept in memory besides the shipped ones (pinned); least recently used dropped
     step_sessions: int = 200  # live step-mode samplers at most; the least recently used is dropped
     step_idle_minutes: float = 30.0  # a step-mode sampler idle this long is freed
@@ -72,15 +76,23 @@ class Settings:
     @classmethod
     def from_environment(cls, root: str | Path, environment: Mapping[str, str] | None = None) -> "Settings":
         """Settings for a studio whose ``checkpoints/`` and ``models.json``
-        sit in ``root``; ``LM_HUB_MODELS``, ``LM_GENERATION_SECONDS``,
-        ``LM_SAMPLING_CONCURRENCY``, ``LM_QUEUE_SIZE`` and
-        ``LM_MAX_LOADED_MODELS`` override."""
+        sit in ``root`` and whose trained models go to ``root/runs/studio``;
+        ``LM_HUB_MODELS``, ``LM_SCENES``, ``LM_USER_MODELS``,
+        ``LM_USER_MODELS_MAX``, ``LM_USER_MODELS_MAX_MB``,
+        ``LM_GENERATION_SECONDS``, ``LM_SAMPLING_CONCURRENCY``,
+        ``LM_QUEUE_SIZE``, ``LM_MAX_LOADED_MODELS``, ``LM_STEP_SESSIONS``,
+        ``LM_TRAIN_QUEUE`` and ``LM_TRAIN_THREADS`` override."""
         environment = os.environ if environment is None else environment
         root = Path(root)
         return cls(
             checkpoints=root / "checkpoints",
             hub_models_file=Path(environment.get("LM_HUB_MODELS") or root / "models.json"),
             scenes_file=Path(environment.get("LM_SCENES") or root / "scenes.toml"),
+            user_models=Path(environment.get("LM_USER_MODELS") or root / "runs" / "studio"),
+            user_models_max=int(environment.get("LM_USER_MODELS_MAX", 50)),
+            user_models_max_bytes=int(float(environment.get("LM_USER_MODELS_MAX_MB", 2000)) * 1_000_000),
+            train_queue=int(environment.get("LM_TRAIN_QUEUE", 4)),
+            train_threads=int(environment.get("LM_TRAIN_THREADS") or max(1, (os.cpu_count() or 2) - 1)),
             generation_seconds=float(environment.get("LM_GENERATION_SECONDS", 60)),
             sampling_concurrency=int(environment.get("LM_SAMPLING_CONCURRENCY", 4)),
             queue_size=int(environment.get("LM_QUEUE_SIZE", 64)),

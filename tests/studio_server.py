@@ -20,15 +20,26 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def file_size_limit(limit: int):
+    """A ``preexec_fn`` that caps the size of every file the process (and its children) write."""
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
 @contextmanager
-def running_studio(log: Path | None = None, **environment: str):
+def running_studio(log: Path | None = None, port: int | None = None, max_file_bytes: int | None = None,
+                   **environment: str):
     """Yield ``(url, process)`` of a studio started with extra environment;
-    its stderr goes to the file ``log`` if given."""
-    port = free_port()
+    its stderr goes to the file ``log`` if given. ``port`` serves it again
+    where an earlier one was; ``max_file_bytes`` makes the disk "full"
+    beyond that many bytes per file."""
+    port = port or free_port()
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
            "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", **environment}
     stderr = open(log, "wb") if log else subprocess.DEVNULL  # closed once the studio has stopped
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+                               preexec_fn=file_size_limit(max_file_bytes) if max_file_bytes else None)
     url = f"http://127.0.0.1:{port}/"
     started = time.monotonic()
     while True:

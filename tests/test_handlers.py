@@ -61,7 +61,7 @@ def test_model_facts_card_and_examples(studio):
     assert "**tiny**" in facts and "parameters" in facts
     assert not card.startswith("---")  # the card's front matter is dropped
     assert curve.startswith("<svg") and 'class="lm-y-tick"' in curve  # the loss per epoch as a chart
-    assert studio.stop_training() == "no training is running"
+    assert studio.training.stop_training("a" * 32) == "no training is running"
 
 
 def test_the_distribution_and_the_temperature_note_come_from_one_distribution(studio, tiny_model, word_tokenizer):

@@ -1,5 +1,7 @@
 """The studio's parts: the model catalog, background training, HTML views."""
 
+import os
+import signal
 from types import SimpleNamespace
 
 import pytest
@@ -8,7 +10,7 @@ import lm
 from lm.config import config_from
 from studio import views
 from studio.catalog import Catalog
-from studio.jobs import Trainer, TrainerBusy
+from studio.jobs import Trainer, TrainerBusy, TrainingFailed
 
 
 def test_catalog_offers_only_checkpoint_folders_and_refuses_other_names(tmp_path, tiny_model, word_tokenizer):
@@ -33,24 +35,49 @@ def test_a_broken_checkpoint_is_reported_and_the_others_keep_working(tmp_path, t
     assert catalog.get("good").model is not None
 
 
-def test_one_training_at_a_time_and_stop_keeps_the_best_model(tmp_path):
-    trainer = Trainer()
-    config = config_from("human-numbers", epochs=1000, hidden_size=16, embedding_size=8, max_minutes=2)
-    job = trainer.start(config, tmp_path / "first", "test", sample_prompt="one .")
-    with pytest.raises(TrainerBusy, match="busy"):
-        trainer.start(config, tmp_path / "second", "test")
+def follow(job, stop_after_epoch: bool = True) -> list[str]:
+    """The kinds of a job's events; the job is stopped after its first epoch."""
     kinds = []
     for event in job.watch():
-        if event is None:
-            continue
-        kinds.append(event.kind)
-        if event.kind == "epoch":
-            assert event.sample.startswith("one.")
-            job.stop_requested.set()
-    assert kinds[-1] == "done" and "epoch" in kinds
-    assert not trainer.busy()
+        if event is not None:
+            kinds.append(event.kind)
+            if event.kind == "epoch" and stop_after_epoch:
+                assert event.sample.startswith("one.")
+                job.stop()
+    return kinds
+
+
+def test_runs_queue_one_at_a_time_in_child_processes_and_stop_keeps_the_best_model(tmp_path):
+    trainer = Trainer(max_waiting=1, threads=1)
+    config = config_from("human-numbers", epochs=1000, hidden_size=16, embedding_size=8, max_minutes=2)
+    first = trainer.start(config, tmp_path / "first", "test", sample_prompt="one .", owner="a")
+    second = trainer.start(config, tmp_path / "second", "test", owner="b")
+    assert trainer.busy() and trainer.place(second) == 1 and trainer.job_of("b") is second
+    assert 0 < trainer.expected_start_seconds(second) <= first.budget_seconds
+    with pytest.raises(TrainerBusy, match="queue is full"):
+        trainer.start(config, tmp_path / "third", "test")
+    assert trainer.leave(second) and second.state == "left" and follow(second) == []
+    third = trainer.start(config, tmp_path / "third", "test", sample_prompt="one .")
+    assert first.process.pid != os.getpid() and trainer.place(third) == 1
+    kinds = follow(first)
+    assert kinds[-1] == "done" and "epoch" in kinds and first.state == "finished"
     assert lm.load(tmp_path / "first")[0].hidden_size == 16
-    assert not (tmp_path / "second").exists()
+    assert follow(third)[-1] == "done" and third.started >= first.started + 1
+    assert not trainer.busy() and not (tmp_path / "second").exists()
+
+
+def test_a_killed_run_fails_with_how_it_died_and_the_next_one_runs(tmp_path):
+    trainer = Trainer(max_waiting=1)
+    config = config_from("human-numbers", epochs=1000, hidden_size=16, embedding_size=8, max_minutes=2)
+    doomed = trainer.start(config, tmp_path / "doomed", "test")
+    after = trainer.start(config, tmp_path / "after", "test", sample_prompt="one .")
+    for event in doomed.watch():
+        if event is not None and event.kind == "step":
+            doomed.process.send_signal(signal.SIGKILL)  # what the kernel does to a run that ran out of memory
+            break
+    with pytest.raises(TrainingFailed, match=r"killed \(SIGKILL, most likely for running out of memory\)"):
+        list(doomed.watch())
+    assert follow(after)[-1] == "done"
 
 
 def test_views_escape_user_text():

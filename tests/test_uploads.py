@@ -25,6 +25,7 @@ BAD_UPLOADS = pytest.mark.parametrize(
     ids=["empty", "not-utf8", "binary", "oversize"],
 )
 PRESET = list(TRAIN_PRESETS)[0]
+OWNER = "a" * 32  # a browser's owner token
 
 
 def pattern(message: str) -> str:
@@ -65,10 +66,11 @@ def test_the_train_view_reports_a_bad_upload_and_starts_nothing(studio, tmp_path
     upload.write_bytes(content)
     temporary_before = temporary_uploads()
     with pytest.raises(gr.Error, match=pattern(message)):
-        next(studio.train_view(UPLOAD, str(upload), "word", PRESET, 1, "upload-test"))
+        next(studio.training.train_view(UPLOAD, str(upload), "word", PRESET, 1, "upload-test", owner=OWNER))
     assert not (studio.catalog.root / "upload-test").exists()
+    assert not (studio.settings.user_models / "upload-test").exists()
     assert temporary_uploads() == temporary_before
-    assert not studio.trainer.busy()
+    assert not studio.training.trainer.busy()
 
 
 def test_a_model_name_that_is_a_path_is_refused(settings, studio, tmp_path):
@@ -79,4 +81,4 @@ def test_a_model_name_that_is_a_path_is_refused(settings, studio, tmp_path):
     with pytest.raises(ValueError, match="model name must be 1–40 lowercase letters"):
         forms.train_request(UPLOAD, str(upload), "word", PRESET, 1, "../escape", settings)
     with pytest.raises(gr.Error, match="model name must be 1–40 lowercase letters"):
-        next(studio.train_view(UPLOAD, str(upload), "word", PRESET, 1, "../escape"))
+        next(studio.training.train_view(UPLOAD, str(upload), "word", PRESET, 1, "../escape", owner=OWNER))
