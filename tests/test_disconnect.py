@@ -14,14 +14,19 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from lm.inspection import FEATURES
 from studio.forms import COMPARE
 from studio_server import running_studio
 
+FIRST_FEATURE = list(FEATURES)[0]
 OUTPUT = ("process_generating", "process_completed")  # the messages that carry output
 LONG = {  # each holds the worker for seconds when nobody leaves (the most columns and tokens each allows)
     "generate": ["tiny-shakespeare", "ROMEO:", [0.5, 0.7, 0.9, 1.1, 1.3, 1.5], 2000, 0, None, None, False],
     "generate_view": ["tiny-shakespeare", "ROMEO:", COMPARE, 0.8, "0.5, 0.7, 0.9, 1.1, 1.3, 1.5", 1000, 0, 0, 0.5,
                       False],
+    "view": [["tiny-shakespeare", "tiny-shakespeare-words", "human-numbers"], "ROMEO:", 0.8, 500, 0],  # every model
+    "view_1": ["tiny-shakespeare-words", "romeo :", 0.8, 500, 0],  # time-lapse
+    "stream_view": ["tiny-shakespeare", "ROMEO:", 0.8, 500, 0, 16, FIRST_FEATURE, "cell", None],  # inside
 }
 SHORT = ["tiny-shakespeare", "ROMEO:", [0.8], 20, 0, None, None, True]  # /generate
 
@@ -102,4 +107,7 @@ def test_a_dropped_stream_frees_the_only_worker_within_two_seconds(server, endpo
     long.drop()
     started, _ = waiting.first_output()
     waiting.drop()
-    assert started - dropped < min(2, holds / 2), (started - dropped, holds)
+    assert started - dropped < 2, (started - dropped, holds)
+    # Where the uninterrupted request holds the worker long enough to tell (every-model's three
+    # 500-token columns take a fraction of a second), the worker came free well before it would have.
+    assert holds < 1 or started - dropped < holds / 2, (started - dropped, holds)
