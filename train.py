@@ -135,6 +135,8 @@ def main(argv: list[str] | None = None) -> None:
     action = "resuming" if args.resume else "training"
     config = plan.config
     say(f"{action} {config.corpus or config.text_file} -> {args.out} (preset {plan.preset or 'none'})", flush=True)
+    if plan.probe:
+        say(plan.probe.describe(), flush=True)
     if plan.picked:
         say(plan.picked, flush=True)
     report = ConsoleReport()

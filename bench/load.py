@@ -1,6 +1,7 @@
 """A classroom at once: concurrent ``gradio_client`` users against the studio.
 
     python bench/load.py [--users 30] [--requests 10] [--with-training] [--classroom]
+    python bench/load.py --soak 10 [--users 30] [--think 2]
 
 Starts ``app.py`` on a loopback port, lets every user send its requests to
 ``/generate`` (4 temperatures × 100 tokens, the page's defaults) one after
@@ -11,6 +12,17 @@ second time while the Train view trains a model, and prints both.
 ``--classroom`` mixes the traffic of a lesson: each user's requests cycle
 through ``/generate``, ``/inspect`` (one column, 100 tokens, 16 units) and a
 step-mode start with three clicks on ``/step``.
+
+``--soak MINUTES`` keeps 30 users busy for that long with a lesson's mixed
+traffic: streamed ``/generate`` on the shipped models (time to the first
+streamed output measured), ``/score``, ``/step``, and ``/generate`` on five
+extra trained models, more than the cache holds (``LM_MAX_LOADED_MODELS=2``),
+so models are dropped and loaded again all along; meanwhile one model trains
+in the Train view for most of the soak. Each user waits ``--think`` seconds
+between requests (a student reading); a first ``--warm-up`` minute of the
+same traffic is not counted. It prints errors, p95 latency per
+kind, p95 time to first output, and the server's memory after warm-up and
+at the end.
 """
 
 from __future__ import annotations
@@ -24,6 +36,7 @@ from pathlib import Path
 
 from gradio_client import Client
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from studio_server import running_studio  # noqa: E402
 
@@ -109,6 +122,128 @@ def start_training(url: str, minutes: float):
     return playwright, browser
 
 
+EXTRA_MODELS = [f"class-model-{index}" for index in range(5)]
+
+
+def extra_models(folder: Path) -> Path:
+    """Five small Human Numbers models (untrained weights are enough to load
+    and sample) in a user models folder; returns the folder."""
+    import torch
+
+    import lm
+    from lm.corpora import number_words
+    from lm.model import LSTMLanguageModel
+    from lm.tokenizer import Tokenizer
+
+    tokenizer = Tokenizer.build([f"{number_words(number)} ." for number in range(1, 200)], "word")
+    for index, name in enumerate(EXTRA_MODELS):
+        torch.manual_seed(index)
+        model = LSTMLanguageModel(len(tokenizer), embedding_size=64, hidden_size=256 + 64 * index, num_layers=2)
+        lm.save(folder / name, model.eval(), tokenizer)
+    return folder
+
+
+def streamed_generate(client: Client, seed: int) -> tuple[str | None, float]:
+    """(problem, seconds to the first streamed output) of one /generate."""
+    started = time.perf_counter()
+    job = client.submit(model="tiny-shakespeare", prompt="ROMEO:\n", temperatures=[0.5, 0.8, 1.0, 1.3],
+                        max_new_tokens=100, seed=seed, top_k=None, top_p=None, api_name="/generate")
+    first = None
+    for _ in job:
+        first = first if first is not None else time.perf_counter() - started
+    texts = job.result()
+    return (None if len(texts) == 4 else "wrong shape"), (first if first is not None else time.perf_counter() - started)
+
+
+def score(client: Client, seed: int) -> str | None:
+    result = client.predict(model="tiny-shakespeare-words", text="to be or not to be , that is the question",
+                            api_name="/score")
+    return None if result["perplexity"] > 1 else "no perplexity"
+
+
+def other_model(client: Client, seed: int) -> str | None:
+    texts = client.predict(model=EXTRA_MODELS[seed % len(EXTRA_MODELS)], prompt="one . two .", temperatures=[1.0],
+                           max_new_tokens=30, seed=seed, api_name="/generate")
+    return None if len(texts) == 1 else "wrong shape"
+
+
+SOAK_KINDS = {"generate": streamed_generate, "score": score, "step": step, "other model": other_model}
+
+
+def soak_user(client: Client, user: int, deadline: float, think: float) -> list[tuple[str, float, float | None, str | None]]:
+    """(kind, seconds, seconds to first output, problem) of each request until ``deadline``."""
+    outcomes, index = [], 0
+    kinds = list(SOAK_KINDS)
+    while time.monotonic() < deadline:
+        kind = kinds[(user + index) % len(kinds)]
+        started = time.perf_counter()
+        first = None
+        try:
+            answer = SOAK_KINDS[kind](client, user * 100_000 + index)
+            problem, first = answer if isinstance(answer, tuple) else (answer, None)
+        except Exception as error:  # every failure is counted, not raised
+            problem = str(error)[:200]
+        outcomes.append((kind, time.perf_counter() - started, first, problem))
+        index += 1
+        time.sleep(think)
+    return outcomes
+
+
+def memory_timeline(pid: int, deadline: float, every: float = 30.0) -> list[float]:
+    """The server's resident memory every ``every`` seconds until ``deadline``."""
+    figures = []
+    while time.monotonic() < deadline:
+        figures.append(resident_megabytes(pid))
+        time.sleep(every)
+    return figures
+
+
+def percentile95(values: list[float]) -> float:
+    values = sorted(values)
+    return values[int(0.95 * (len(values) - 1))] if values else float("nan")
+
+
+def soak(users: int, minutes: float, think: float, warm_up: float) -> int:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder, running_studio(
+            HF_HUB_OFFLINE="1", LM_USER_MODELS=str(extra_models(Path(folder))), LM_MAX_LOADED_MODELS="2") as (url, process):
+        warm = Client(url, verbose=False)
+        for index, kind in enumerate([*SOAK_KINDS, *["other model"] * len(EXTRA_MODELS)]):
+            SOAK_KINDS[kind](warm, index)  # every kind and every model once
+        clients = [Client(url, verbose=False) for _ in range(users)]  # one page each, kept open
+        with concurrent.futures.ThreadPoolExecutor(users) as pool:  # the same traffic, not counted
+            deadline = time.monotonic() + 60 * warm_up
+            list(pool.map(lambda user: soak_user(clients[user], user, deadline, think), range(users)))
+        warmed = resident_megabytes(process.pid)
+        playwright, browser = start_training(url, minutes=min(10.0, max(0.25, round(4 * (minutes - 1)) / 4)))
+        deadline = time.monotonic() + 60 * minutes
+        with concurrent.futures.ThreadPoolExecutor(users + 1) as pool:
+            timeline = pool.submit(memory_timeline, process.pid, deadline)
+            results = list(pool.map(lambda user: soak_user(clients[user], user, deadline, think), range(users)))
+        end = resident_megabytes(process.pid)
+        browser.close()
+        playwright.stop()
+    outcomes = [outcome for user in results for outcome in user]
+    errors = [problem for *_, problem in outcomes if problem]
+    print(f"soak: {users} users × {minutes:g} min, {think:g} s between a user's requests, one model training; "
+          f"{len(outcomes)} requests, {len(errors)} errors")
+    for kind in SOAK_KINDS:
+        seconds = [elapsed for name, elapsed, _, problem in outcomes if name == kind and not problem]
+        print(f"  {kind:12s} {len(seconds):5d} ok · p50 {statistics.median(seconds) if seconds else float('nan'):.2f} s"
+              f" · p95 {percentile95(seconds):.2f} s")
+    firsts = [first for name, _, first, problem in outcomes if name == "generate" and first is not None and not problem]
+    print(f"  time to first streamed output (/generate): p50 {statistics.median(firsts):.2f} s · "
+          f"p95 {percentile95(firsts):.2f} s (goal under 1 s)")
+    print(f"server memory: {warmed:.0f} MB after {warm_up:g} min of the same traffic, "
+          f"{end:.0f} MB at the end ({100 * (end / warmed - 1):+.1f} %; "
+          "goal within 10 %)")
+    print("  memory every 30 s (MB): " + " ".join(f"{megabytes:.0f}" for megabytes in timeline.result()))
+    for error in sorted(set(errors))[:5]:
+        print(f"    error: {error}")
+    return 1 if errors else 0
+
+
 def report(label: str, figures: dict) -> None:
     print(f"{label}: {figures['ok']}/{figures['requests']} ok in {figures['wall']:.1f} s · "
           f"{figures['requests_per_second']:.2f} req/s · p50 {figures['p50']:.2f} s · p95 {figures['p95']:.2f} s · "
@@ -123,7 +258,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10, help="requests per user")
     parser.add_argument("--with-training", action="store_true", help="measure again while a model trains")
     parser.add_argument("--classroom", action="store_true", help="mix /generate, /inspect and /step traffic")
+    parser.add_argument("--soak", type=float, metavar="MINUTES", help="mixed lesson traffic for this long (see above)")
+    parser.add_argument("--think", type=float, default=2.0, help="seconds between a user's requests in the soak")
+    parser.add_argument("--warm-up", type=float, default=1.0, help="minutes of the soak's traffic before measuring")
     args = parser.parse_args()
+    if args.soak:
+        sys.exit(soak(args.users, args.soak, args.think, args.warm_up))
     kinds = (generate, inspect, step) if args.classroom else (generate,)
     with running_studio(HF_HUB_OFFLINE="1") as (url, process):
         Client(url, verbose=False).predict(model="tiny-shakespeare", prompt="", temperatures=[1.0], max_new_tokens=5,

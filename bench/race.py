@@ -7,6 +7,10 @@
 tiny-shakespeare --text-file TS --max-minutes 2.17`` (the trainer picks its
 own settings for the budget) and compares the valid loss with the reference:
 a 0.8M-parameter GPT reaches 1.886 nats/char in 130 s on this machine type.
+For our runs the race prints the trainer's probe and pick lines, the epoch of
+the best valid loss, and the share of the budget spent after it (from the
+per-epoch elapsed times in ``metrics.json``): a large share means the pick
+overfits or stalls and would want more regularisation or a larger model.
 
 ``word`` writes Tiny Shakespeare as a word corpus folder (``train.txt``,
 ``valid.txt``, ``test.txt``: 90 / 5 / 5 by position, cut at line breaks),
@@ -50,18 +54,29 @@ GPT_REFERENCE = 1.886
 CHAR_TARGET = 1.50
 
 
-def run_ours(arguments: list[str], out: Path) -> dict:
-    command = [sys.executable, "train.py", *arguments, "--out", str(out)]
+def run_ours(arguments: list[str], out: Path, minutes: float) -> dict:
+    """Run ``train.py``, print its probe and pick lines and when its best epoch came."""
+    command = [sys.executable, "train.py", *arguments, "--max-minutes", str(minutes), "--out", str(out)]
     print("$ " + " ".join(command[1:]), flush=True)
     started = time.perf_counter()
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"train.py failed:\n{result.stderr[-2000:]}")
-    picked = [line for line in result.stdout.splitlines() if line.startswith("budget")]
+    picked = [line for line in result.stdout.splitlines() if line.startswith(("probe:", "budget"))]
     print("\n".join(picked), flush=True)
     metrics = json.loads((out / "metrics.json").read_text())
     metrics["command_seconds"] = time.perf_counter() - started
+    print(best_epoch_line(metrics, minutes), flush=True)
     return metrics
+
+
+def best_epoch_line(metrics: dict, minutes: float) -> str:
+    """When the best valid epoch came (``metrics.json``'s history has each
+    epoch's elapsed training seconds) and how much of the budget went after it."""
+    best = metrics["history"][metrics["best_epoch"] - 1]
+    after = max(0.0, metrics["wall_seconds"] - best["elapsed"])  # wall_seconds is rounded to 0.1 s
+    return (f"best valid at epoch {metrics['best_epoch']} of {metrics['epochs']}, {best['elapsed']:.0f} s into "
+            f"training; {after:.0f} s after it = {after / (60 * minutes):.0%} of the {minutes:g}-minute budget")
 
 
 def char_race(minutes: float) -> None:
@@ -69,8 +84,8 @@ def char_race(minutes: float) -> None:
     if text_file is None:
         raise SystemExit("Tiny Shakespeare not found: set $TINY_SHAKESPEARE or place it at ../shared/data/tinyshakespeare.txt")
     with tempfile.TemporaryDirectory() as folder:
-        metrics = run_ours(["--corpus", "tiny-shakespeare", "--text-file", str(text_file), "--max-minutes", str(minutes)],
-                           Path(folder) / "model")
+        metrics = run_ours(["--corpus", "tiny-shakespeare", "--text-file", str(text_file)], Path(folder) / "model",
+                           minutes)
     valid = metrics["valid"]["loss"]
     print(f"ours: valid loss {valid:.4f} nats/char ({metrics['valid']['bits_per_char']:.3f} bits/char) after "
           f"{metrics['wall_seconds']:.0f} s of training ({metrics['tokens_seen']:,} characters seen, "
@@ -165,8 +180,7 @@ def pytorch_example(ids: dict, vocab: int, minutes: float) -> dict:
 def word_race(minutes: float) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = write_word_folder(Path(scratch))
-        ours = run_ours(["--text-file", str(folder), "--level", "word", "--max-minutes", str(minutes)],
-                        Path(scratch) / "model")
+        ours = run_ours(["--text-file", str(folder), "--level", "word"], Path(scratch) / "model", minutes)
         prepared = prepare(config_from(None, corpus=None, text_file=str(folder), level="word"))
         model, _ = load(Path(scratch) / "model")
     vocab = len(prepared.tokenizer)

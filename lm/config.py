@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from lm import training_state
-from lm.budget import describe, settings_for_budget
+from lm.budget import MIN_PROBE_MINUTES, Probe, describe, settings_for_budget
 from lm.corpora import CORPORA, default_level
 from lm.model import ModelConfig
 from lm.regularization import Regularization
@@ -172,14 +172,17 @@ class Plan:
     preset: str | None = None  # the preset applied, if any
     command: str | None = None  # a resumed run's own command line
     picked: str | None = None  # a budget pick, said in one line
+    probe: Probe | None = None  # the throughput probe the budget pick was made from
 
 
-def plan_run(settings: dict, preset: str | None = None, resume_from: str | Path | None = None) -> Plan:
+def plan_run(settings: dict, preset: str | None = None, resume_from: str | Path | None = None,
+             probe: bool = True) -> Plan:
     """The config for ``settings`` (the fields given explicitly) and ``preset``:
 
     - with ``resume_from``, the interrupted run's own config (nothing else may be given);
     - with ``init_from``, fine-tuning: the parent's shape and tokenizer, a lower learning rate and a short warm-up;
-    - with a time budget and no preset, settings picked for the budget, the given ones kept;
+    - with a time budget and no preset, settings picked for the budget, the given ones kept (from
+      ``MIN_PROBE_MINUTES`` on, after a throughput probe of this machine whose time the budget pays);
     - otherwise the preset, or a named corpus's own preset, then the settings.
 
     A text file without a corpus name trains on that text alone. Messages
@@ -194,7 +197,7 @@ def plan_run(settings: dict, preset: str | None = None, resume_from: str | Path 
     if settings.get("init_from"):
         return _fine_tuning(settings, preset)
     if preset is None and "max_minutes" in settings:
-        return _budget_pick(settings)
+        return _budget_pick(settings, probe)
     if preset is None and settings.get("corpus") in PRESETS:
         preset = settings["corpus"]
     return Plan(config_from(preset, **settings), preset)
@@ -229,14 +232,26 @@ def _fine_tuning(settings: dict, preset: str | None) -> Plan:
                                "warm-up steps")
 
 
-def _budget_pick(settings: dict) -> Plan:
-    """Given a time budget, the trainer picks the model and optimiser for it."""
+def _budget_pick(settings: dict, allow_probe: bool = True) -> Plan:
+    """Given a time budget, the trainer picks the model and optimiser for it:
+    from a throughput probe on this machine when the budget allows one (its
+    time is taken from the budget), else from the table; the given settings are kept."""
     level = settings.get("level") or default_level(settings.get("corpus"))
-    chosen = settings_for_budget(level, settings["max_minutes"])
+    minutes = settings["max_minutes"]
+    probe = None
+    if allow_probe and minutes >= MIN_PROBE_MINUTES:
+        from lm.probe import probe_budget  # it trains models, and lm's training modules import this one
+
+        probe = probe_budget(settings, level)
+    measured = probe is not None and bool(probe.measurements)
+    if probe is not None:
+        settings = {**settings, "max_minutes": probe.training_seconds / 60}
+    chosen = probe.pick() if measured else settings_for_budget(level, minutes)
     config = config_from(None, **{**chosen, **settings})
     kept = sorted(set(chosen) & set(settings))
     precision = "bf16" if use_bf16(config.precision, pick_device(config.device)) else "fp32"
     flags = ", ".join("--" + name.replace("_", "-") for name in kept)
-    picked = (f"budget {settings['max_minutes']:g} min, {level} level: picked {describe(chosen)}"
-              + (f" (your {flags} kept)" if kept else "") + f"; {precision} matrix products")
-    return Plan(config, picked=picked)
+    expectation = f"; {probe.expectation()}" if measured else ""
+    picked = (f"budget {minutes:g} min, {level} level: picked {describe(chosen)}"
+              + (f" (your {flags} kept)" if kept else "") + f"{expectation}; {precision} matrix products")
+    return Plan(config, picked=picked, probe=probe)

@@ -61,10 +61,14 @@ class Group:
         dist.destroy_process_group()
 
 
+def started_processes() -> int:
+    """How many processes torchrun started (1 without torchrun)."""
+    return int(os.environ.get("WORLD_SIZE", 1))
+
+
 def from_environment(device: torch.device) -> Group | None:
     """Join the process group torchrun describes; None for a single process."""
-    world_size = int(os.environ.get("WORLD_SIZE", 1))
-    if world_size < 2:
+    if started_processes() < 2:
         return None
     if not dist.is_initialized():
         dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")

@@ -13,7 +13,9 @@ by layer, with:
   temporal activation regularisation (TAR, ``beta``) on the raw output.
 
 The checkpoint format and inference are unchanged: at evaluation every
-dropout is off and this pass equals ``model.forward``.
+dropout is off and this pass equals ``model.forward``. ``training_loss`` is
+one training window's forward pass and loss, with or without all this: the
+training loop and the budget's throughput probe both step through it.
 """
 
 from __future__ import annotations
@@ -113,3 +115,21 @@ def regularized_forward(
     dropped = drop(raw, setting.output_dropout)
     projected = model.projection(dropped) if model.projection is not None else dropped  # (B, T, E or H)
     return Output(model.decoder(projected), (torch.cat(hiddens), torch.cat(cells)), raw, dropped)
+
+
+def training_loss(model: LSTMLanguageModel, inputs: torch.Tensor, targets: torch.Tensor, state: LSTMState | None,
+                  regularization: Regularization | None,
+                  bf16: bool) -> tuple[torch.Tensor, torch.Tensor | float, LSTMState]:
+    """One training window: the cross-entropy of ``targets``, the AR/TAR
+    penalty (0 without regularisation) and the fp32 state to carry into the
+    next window. ``inputs`` and ``targets`` are ``(B, T)``; with ``bf16`` the
+    matrix products run under bf16 autocast."""
+    with torch.autocast(inputs.device.type, dtype=torch.bfloat16, enabled=bf16):
+        if regularization is None:
+            logits, state = model(inputs, state)  # (B, T, V)
+            penalty = 0.0
+        else:
+            output = regularized_forward(model, inputs, state, regularization)
+            logits, state, penalty = output.logits, output.state, output.penalty(regularization)
+    loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), targets.reshape(-1))
+    return loss, penalty, tuple(tensor.float() for tensor in state)

@@ -21,7 +21,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from lm import distributed, snapshots, training_state
 from lm.checkpoints import load_folder, save
@@ -34,7 +33,7 @@ from lm.model_card import model_card
 from lm.novelty import NGRAM_LENGTH, NgramIndex
 from lm.optimization import averaged_weights, averaging_is_due, make_optimizer, make_scheduler, set_step_rate
 from lm.preparation import Prepared, prepare
-from lm.regularization import regularized_forward
+from lm.regularization import training_loss
 from lm.runtime import pick_device, reuse_freed_memory, seed_everything, use_bf16
 from lm.run_state import Run, TrainEvent, final_metrics
 from lm.sampling import generate
@@ -167,15 +166,7 @@ def train_step(run: Run, inputs: torch.Tensor, targets: torch.Tensor,
     """One window: forward, loss, backward, clip, step. Returns the state to
     carry into the next window, whether to stop and whether to pause."""
     config, progress = run.config, run.progress
-    with torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=run.bf16):
-        if run.regularization is None:
-            logits, state = run.model(inputs, state)  # (B, T, V)
-            penalty = 0.0
-        else:
-            output = regularized_forward(run.model, inputs, state, run.regularization)
-            logits, state, penalty = output.logits, output.state, output.penalty(run.regularization)
-    state = tuple(tensor.float() for tensor in state)
-    loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), targets.reshape(-1))
+    loss, penalty, state = training_loss(run.model, inputs, targets, state, run.regularization, run.bf16)
     loss_value = loss.item()
     if run.group is None and not math.isfinite(loss_value):
         raise diverged(run, loss_value)

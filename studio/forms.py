@@ -103,6 +103,7 @@ class TrainRequest:
     command: str  # how the run is described in its model card
     sample_prompt: str  # the prompt of the sample shown after each epoch
     temporary: tuple[Path, ...] = ()  # the user's text (the upload and its copy): deleted when the run ends
+    plan: dict | None = None  # for the automatic size: what the training process plans from (probe and pick)
 
 
 def train_request(corpus_choice: str, upload: str | None, level: str, preset: str, minutes, name: str | None,
@@ -110,7 +111,8 @@ def train_request(corpus_choice: str, upload: str | None, level: str, preset: st
     """The Train form as a ``TrainRequest``. An upload or a pasted text is
     checked before it is copied to a fresh temporary folder; the automatic
     size is the trainer's own pick for the budget (``lm.config.plan_run``,
-    as ``train.py --max-minutes`` picks), and ``init_from`` fine-tunes."""
+    as ``train.py --max-minutes`` picks: the training process makes it, with
+    its probe, from ``plan``), and ``init_from`` fine-tunes."""
     name = check_model_name(name)
     if not 0 < float(minutes) <= settings.train_minutes:
         raise ValueError(f"time budget must be in (0, {settings.train_minutes:g}] minutes, got {minutes}")
@@ -119,16 +121,18 @@ def train_request(corpus_choice: str, upload: str | None, level: str, preset: st
     corpus, text_file, level, sample_prompt = _training_text(corpus_choice, upload, pasted, level, settings)
     temporary = () if corpus else tuple(Path(path) for path in (upload, Path(text_file).parent) if path)
     source = {"corpus": corpus, "text_file": text_file, "max_minutes": float(minutes), "snapshots": TRAIN_SNAPSHOTS}
+    plan = None
     if init_from:
         config = plan_run({**source, "init_from": init_from}).config
-    elif preset == AUTOMATIC:
-        config = plan_run({**source, "level": level}).config
+    elif preset == AUTOMATIC:  # the table's pick stands for it here; the training process probes and picks
+        plan = {**source, "level": level}
+        config = plan_run(plan, probe=False).config
     else:  # Word models learn how likely a word they never saw is (see --unknown-word-rate).
         config = config_from(None, **source, level=level, **TRAIN_PRESETS[preset],
                              unknown_word_rate=WORD_UNKNOWN_RATE if level == "word" else 0.0)
     start = f", from {init_from}" if init_from else ""
     command = f"studio Train view: {corpus_choice}, size {preset}, {minutes} min{start}"
-    return TrainRequest(name, config, command, sample_prompt, temporary)
+    return TrainRequest(name, config, command, sample_prompt, temporary, plan)
 
 
 def _training_text(corpus_choice: str, upload: str | None, pasted: str, level: str,

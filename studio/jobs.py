@@ -65,8 +65,11 @@ class Job:
     ``metrics``, ``FAILED`` with ``error``, or ``LEFT`` the queue)."""
 
     def __init__(self, config: TrainConfig, out: Path, command: str, sample_prompt: str | None = None,
-                 owner: str | None = None, name: str | None = None, on_end: Callable[["Job"], None] | None = None):
+                 owner: str | None = None, name: str | None = None, on_end: Callable[["Job"], None] | None = None,
+                 plan: dict | None = None):
         self.config, self.out, self.command, self.sample_prompt = config, Path(out), command, sample_prompt
+        self.plan = plan  # when set, the process picks the config for the budget (see studio.train_worker)
+        self.picked: str | None = None  # what it picked, said in one line
         self.owner, self.name = owner, name or Path(out).name
         self.on_end = on_end
         self.state = WAITING
@@ -90,7 +93,7 @@ class Job:
     def launch(self, threads: int, then: Callable[["Job"], None]) -> None:
         self.state, self.started = RUNNING, time.monotonic()
         request = {"config": asdict(self.config), "out": str(self.out), "command": self.command,
-                   "sample_prompt": self.sample_prompt, "threads": threads}
+                   "sample_prompt": self.sample_prompt, "threads": threads, "plan": self.plan}
         self.process = subprocess.Popen([sys.executable, "-m", "studio.train_worker"], cwd=ROOT, text=True,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.process.stdin.write(json.dumps(request) + "\n")
@@ -106,6 +109,8 @@ class Job:
                 continue  # not an event line
             if "event" in message:
                 self.events.put(TrainEvent(**message["event"]))
+            elif "picked" in message:
+                self.picked = message["picked"]
             elif "done" in message:
                 self.metrics = message["done"]
             elif "error" in message:
@@ -171,9 +176,10 @@ class Trainer:
         return self.current is not None and self.current.state == RUNNING
 
     def start(self, config: TrainConfig, out: Path, command: str, sample_prompt: str | None = None, *,
-              owner: str | None = None, name: str | None = None, on_end: Callable[[Job], None] | None = None) -> Job:
+              owner: str | None = None, name: str | None = None, on_end: Callable[[Job], None] | None = None,
+              plan: dict | None = None) -> Job:
         """Queue a run (it starts at once when the trainer is idle)."""
-        job = Job(config, out, command, sample_prompt, owner, name, on_end)
+        job = Job(config, out, command, sample_prompt, owner, name, on_end, plan)
         with self._lock:
             if len(self.waiting) >= self.max_waiting:
                 raise TrainerBusy(f"the training queue is full ({len(self.waiting)} runs waiting besides "

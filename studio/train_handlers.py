@@ -83,6 +83,8 @@ class TrainHandlers:
                     log_view.add(event)
                     if event.kind == "step":
                         progress(event.fraction, desc=log_view.status)
+                if job.picked and log_view.status.startswith("preparing"):  # no step yet
+                    log_view.status = f"preparing · {job.picked}"
                 status = queue_status(self.trainer, job) if job.state == WAITING else log_view.status
                 yield status, log_view.chart(), log_view.recent_samples(), gr.Dropdown(), gr.Dropdown()
         except TrainingFailed as error:  # reported; the server keeps serving
@@ -113,7 +115,7 @@ class TrainHandlers:
         try:
             return self.trainer.start(request.config, self.user_models.staging_folder(request.name), request.command,
                                       request.sample_prompt, owner=token_hash(owner), name=request.name,
-                                      on_end=lambda job: self._keep(job, owner, temporary))
+                                      on_end=lambda job: self._keep(job, owner, temporary), plan=request.plan)
         except (TrainerBusy, OSError) as error:
             remove(temporary)
             raise gr.Error(str(error), print_exception=False) from error

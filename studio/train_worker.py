@@ -3,9 +3,11 @@
     python -m studio.train_worker < request.json
 
 The request (one JSON object on stdin: ``config``, ``out``, ``command``,
-``sample_prompt``, ``threads``) is read first; the run's events go to stdout,
-one JSON line each (``{"event": {...}}``, then ``{"done": metrics}`` or
-``{"error": message}``). A line ``stop`` on stdin, or stdin closing (the
+``sample_prompt``, ``threads``, and ``plan`` when the trainer picks the size:
+then the config comes from ``lm.config.plan_run`` here, probing this
+process's own speed) is read first; the run's events go to stdout, one JSON
+line each (``{"picked": line}`` when it picked, ``{"event": {...}}``, then
+``{"done": metrics}`` or ``{"error": message}``). A line ``stop`` on stdin, or stdin closing (the
 studio went away), ends the run early the normal way: validate, save, test.
 
 The process caps its threads before torch starts them and offers itself to
@@ -44,7 +46,7 @@ def main() -> int:
     _first_to_kill()
     import torch
 
-    from lm.config import TrainConfig
+    from lm.config import TrainConfig, plan_run
     from lm.training import train
 
     torch.set_num_threads(int(threads))
@@ -58,7 +60,12 @@ def main() -> int:
     stop = threading.Event()
     threading.Thread(target=_listen_for_stop, args=(stop,), daemon=True).start()
     try:
-        metrics = train(TrainConfig(**request["config"]), request["out"], lambda event: send({"event": asdict(event)}),
+        config = TrainConfig(**request["config"])
+        if request.get("plan"):
+            plan = plan_run(request["plan"])
+            config = plan.config
+            send({"picked": " · ".join(line for line in (plan.probe and plan.probe.describe(), plan.picked) if line)})
+        metrics = train(config, request["out"], lambda event: send({"event": asdict(event)}),
                         request["command"], should_stop=stop.is_set, sample_prompt=request.get("sample_prompt"))
     except Exception as error:  # reported to the studio, which shows it to the student
         send({"error": f"{type(error).__name__}: {error}" if not isinstance(error, (ValueError, OSError)) else str(error)})
