@@ -9,11 +9,9 @@ it (see ``studio.settings``) and serves it. The app itself is ``studio/``.
 
 from pathlib import Path
 
-from lm.runtime import limit_allocator_arenas
 from studio.handlers import Studio
 from studio.layout import CSS, build_demo
 
-limit_allocator_arenas(2)  # dozens of request threads on a few cores: freed memory stays where the next request finds it
 demo = build_demo(Studio.from_environment(Path(__file__).resolve().parent))  # module-level: Spaces and reload mode look for it
 
 if __name__ == "__main__":

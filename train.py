@@ -4,7 +4,7 @@
 
 Every setting of ``lm.config.TrainConfig`` is a flag; a preset fills in the
 settings of one reference system and explicit flags override it. Which
-settings a run gets is decided by ``lm.config.plan_run``; this script parses
+settings a run gets is decided by ``lm.planning.plan_run``; this script parses
 the flags, prints one line per epoch and shows a progress bar on a terminal.
 """
 
@@ -21,7 +21,8 @@ from dataclasses import fields
 
 from tqdm import tqdm
 
-from lm.config import PRESETS, TrainConfig, plan_run
+from lm.config import PRESETS, TrainConfig
+from lm.planning import plan_run
 from lm.corpora import CorpusUnavailable
 from lm.preparation import prepare
 from lm.training import TrainEvent, TrainingDiverged, TrainingInterrupted, train

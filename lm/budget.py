@@ -1,5 +1,5 @@
 """Settings picked from a time budget, for users who give only
-``--max-minutes``: the rule behind ``lm.config.plan_run``.
+``--max-minutes``: the rule behind ``lm.planning.plan_run``.
 
 The best model per minute depends on how many tokens the machine gets
 through in that time: a small LSTM that sees the corpus many times beats a

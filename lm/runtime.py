@@ -66,7 +66,7 @@ def _cpu_has_native_bf16() -> bool:
 
 
 # glibc's mallopt parameters and their defaults.
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 _DEFAULT_THRESHOLD = 128 * 1024
 _KEEP_UP_TO = 1 << 30
 
@@ -90,27 +90,6 @@ def reuse_freed_memory():
             libc.mallopt(_M_MMAP_THRESHOLD, _DEFAULT_THRESHOLD)
             libc.mallopt(_M_TRIM_THRESHOLD, _DEFAULT_THRESHOLD)
             libc.malloc_trim(0)
-
-
-def limit_allocator_arenas(count: int = 2) -> None:
-    """Let at most ``count`` glibc malloc arenas serve all threads.
-
-    A server answers each request on one of dozens of threads, and glibc
-    gives threads arenas of their own (up to 8 per core), each keeping what
-    its threads freed: a model dropped from a cache on one thread is not
-    reused by the next load on another, and the process grows. Few arenas
-    keep the freed memory where the next request finds it. Elsewhere (no
-    glibc) this does nothing."""
-    libc = _glibc()
-    if libc is not None:
-        libc.mallopt(_M_ARENA_MAX, count)
-
-
-def release_freed_memory() -> None:
-    """Hand memory freed inside the process back to the system (glibc only)."""
-    libc = _glibc()
-    if libc is not None:
-        libc.malloc_trim(0)
 
 
 def _glibc():

@@ -25,7 +25,6 @@ from lm.checkpoints import list_checkpoints, load_folder, read_metrics
 from lm.hub import Progress, cached_folder, download
 from lm.model import LSTMLanguageModel
 from lm.quantize import quantize_int8
-from lm.runtime import release_freed_memory
 from lm.tokenizer import Tokenizer
 from studio.model_list import HubModel
 
@@ -161,11 +160,8 @@ class Catalog:
         with self._lock:
             self._loaded[entry.name] = entry
             unpinned = [name for name in self._loaded if name not in self.pinned]
-            dropped = unpinned[:max(0, len(unpinned) - self.max_loaded)]
-            for name in dropped:
+            for name in unpinned[:max(0, len(unpinned) - self.max_loaded)]:
                 del self._loaded[name]
-        if dropped:
-            release_freed_memory()  # a dropped model's weights go back to the system
 
     def _report_unreadable(self, folder: Path, error: OSError) -> None:
         if folder not in self._reported:

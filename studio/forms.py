@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lm.budget import WORD_UNKNOWN_RATE
-from lm.config import TrainConfig, config_from, plan_run
+from lm.config import TrainConfig, config_from
+from lm.planning import plan_run
 from lm.inspection import MAX_INSPECT_UNITS
 from lm.sampling import SamplingSettings
 from lm.text_files import check_text, read_text_file
@@ -110,7 +111,7 @@ def train_request(corpus_choice: str, upload: str | None, level: str, preset: st
                   settings: Settings, pasted: str = "", init_from: str | None = None) -> TrainRequest:
     """The Train form as a ``TrainRequest``. An upload or a pasted text is
     checked before it is copied to a fresh temporary folder; the automatic
-    size is the trainer's own pick for the budget (``lm.config.plan_run``,
+    size is the trainer's own pick for the budget (``lm.planning.plan_run``,
     as ``train.py --max-minutes`` picks: the training process makes it, with
     its probe, from ``plan``), and ``init_from`` fine-tunes."""
     name = check_model_name(name)

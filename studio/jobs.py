@@ -120,10 +120,11 @@ class Job:
             self.error = process_death(returncode)
         if self.metrics is None:
             log.warning("training run %s failed: %s", self.name, self.error)
-        self._end(FINISHED if self.metrics is not None else FAILED)
+        self.end(FINISHED if self.metrics is not None else FAILED)
         then(self)
 
-    def _end(self, state: str) -> None:
+    def end(self, state: str) -> None:
+        """Mark the job over (``state``), run ``on_end``, release its watchers."""
         self.state = state
         try:
             if self.on_end is not None:
@@ -195,7 +196,7 @@ class Trainer:
                 self.current.launch(self.threads, self._after)
             except OSError as error:  # the process could not start
                 self.current.error = f"the training process could not start: {error}"
-                self.current._end(FAILED)
+                self.current.end(FAILED)
 
     def _after(self, job: Job) -> None:
         with self._lock:
@@ -209,7 +210,8 @@ class Trainer:
     def expected_start_seconds(self, job: Job) -> float:
         """Seconds until ``job`` is expected to start: the running run's rest and the budgets ahead of it."""
         with self._lock:
-            ahead = list(self.waiting)[:[*self.waiting].index(job)] if job in self.waiting else []
+            waiting = list(self.waiting)
+            ahead = waiting[:waiting.index(job)] if job in waiting else []
             current = self.current.remaining_seconds() if self.busy() else 0.0
         return current + sum(other.budget_seconds for other in ahead)
 
@@ -219,7 +221,7 @@ class Trainer:
             if job not in self.waiting:
                 return False
             self.waiting.remove(job)
-        job._end(LEFT)
+        job.end(LEFT)
         return True
 
     def jobs(self) -> list[Job]:

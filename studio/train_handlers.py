@@ -98,7 +98,7 @@ class TrainHandlers:
         if job.state == FINISHED and job.name != log_view.name:
             status += f" (the name was taken meanwhile, so it is saved as **{job.name}**)"
         yield status, log_view.chart(), log_view.recent_samples(), gr.Dropdown(choices=self.catalog.choices()), \
-            gr.Dropdown(choices=self.user_models.owned(owner), value=None)
+            self.your_models(owner)
 
     def _submit(self, corpus_choice, upload, level, preset, minutes, name, pasted, start_from, owner) -> Job:
         """Check the form, the name and the caps; queue the run."""
@@ -161,5 +161,4 @@ class TrainHandlers:
             log.warning("deleting %s failed: %s", name, error)
             raise gr.Error(f"{name!r} could not be deleted: {error}", print_exception=False) from error
         self.catalog.forget(name)
-        return (f"deleted **{name}**", gr.Dropdown(choices=self.catalog.choices()),
-                gr.Dropdown(choices=self.user_models.owned(owner), value=None))
+        return f"deleted **{name}**", gr.Dropdown(choices=self.catalog.choices()), self.your_models(owner)

@@ -116,10 +116,10 @@ class UserModels:
         """Move a finished run into the list as ``name``, owned by ``owner``,
         replacing the owner's earlier model of that name; if someone else took
         the name meanwhile, the run is kept as ``name-2`` (or ``-3``, …)."""
-        mine, suffix = token_hash(owner), 1
+        mine, wanted, suffix = token_hash(owner), name, 1
         while (self.root / name).exists() and self.owner_of(name) != mine:
             suffix += 1
-            name = f"{name.rsplit('-', 1)[0] if suffix > 2 else name}-{suffix}"
+            name = f"{wanted}-{suffix}"
         (staging / OWNER_FILE).write_text(json.dumps({"owner": token_hash(owner)}), encoding="utf-8")
         target = self.root / name
         if target.exists():

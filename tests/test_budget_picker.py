@@ -9,7 +9,7 @@ import lm.probe
 from conftest import REPO
 from lm.budget import (CANDIDATES, CHAR_LEVEL, MIN_PROBE_MINUTES, PROBE_SHARE, Measurement, Probe, pick_settings,
                        recurrent_parameters)
-from lm.config import plan_run
+from lm.planning import plan_run
 
 # Tokens/s of each candidate, smallest first: a 2-core CPU (what the probe measured here on a quiet machine, and
 # the races' slower figures) and a GPU, where larger batches keep the device busier.

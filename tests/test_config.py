@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from lm.budget import WORD_UNKNOWN_RATE
-from lm.config import PRESETS, TrainConfig, config_from, plan_run
+from lm.config import PRESETS, TrainConfig, config_from
+from lm.planning import plan_run
 from lm.model import ModelConfig
 
 

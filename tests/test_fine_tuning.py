@@ -4,7 +4,7 @@ import pytest
 
 import lm
 from conftest import CHECKPOINTS, REPO
-from lm.config import plan_run
+from lm.planning import plan_run
 from lm.evaluation import evaluate
 from lm.preparation import prepare
 from lm.training import train

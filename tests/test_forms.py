@@ -67,7 +67,7 @@ def test_the_train_form_becomes_a_train_config():
 
 
 def test_the_automatic_size_pasted_text_and_fine_tuning(tmp_path):
-    from lm.config import plan_run
+    from lm.planning import plan_run
     from studio.settings import AUTOMATIC, PASTE
 
     settings = Settings.from_environment(REPO, environment={})
