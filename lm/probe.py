@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 import torch
 
-from lm.budget import (CANDIDATES, PROBE_SHARE, Measurement, Probe, fits_corpus, recurrent_parameters, sees_enough,
-                       settings_for_budget)
+from lm.budget import (CANDIDATES, PROBE_SHARE, Measurement, Probe, fits_corpus, recipe_for, recurrent_parameters,
+                       sees_enough, settings_for_budget)
 from lm.config import TrainConfig, config_from
 from lm.corpora import CorpusUnavailable
 from lm.distributed import started_processes
@@ -46,7 +46,8 @@ def probe_budget(settings: dict, level: str) -> Probe | None:
     except (CorpusUnavailable, OSError):
         return None
     corpus_tokens = data.ids["train"].numel()
-    candidates = [candidate for candidate in CANDIDATES[level] if fits_corpus(candidate, level, corpus_tokens)]
+    recipe = recipe_for(level, len(data.tokenizer))
+    candidates = [candidate for candidate in CANDIDATES[recipe] if fits_corpus(candidate, recipe, corpus_tokens)]
     device = pick_device(config.device)
     bf16 = use_bf16(config.precision, device)
     _start_device(device, bf16)
@@ -54,13 +55,13 @@ def probe_budget(settings: dict, level: str) -> Probe | None:
     started = time.perf_counter()
 
     def enough(measurement: Measurement) -> bool:
-        return sees_enough(level, measurement, budget - (time.perf_counter() - started), corpus_tokens)
+        return sees_enough(recipe, measurement, budget - (time.perf_counter() - started), corpus_tokens)
 
     configs = [(candidate, config_from(None, **{**settings, **candidate}))
-               for candidate in candidates or CANDIDATES[level][:1]]
+               for candidate in candidates or CANDIDATES[recipe][:1]]
     deadline = started + 0.8 * PROBE_SHARE * budget  # a fifth of its share kept for a step a busy machine slows
     measurements = _time_candidates(configs, len(data.tokenizer), device, bf16, deadline, enough)
-    return Probe(level, str(device), "bf16" if bf16 else "fp32", budget, time.perf_counter() - started, corpus_tokens,
+    return Probe(recipe, str(device), "bf16" if bf16 else "fp32", budget, time.perf_counter() - started, corpus_tokens,
                  tuple(measurements))
 
 

@@ -8,7 +8,7 @@ import pytest
 import lm.probe
 from conftest import REPO
 from lm.budget import (CANDIDATES, CHAR_LEVEL, MIN_PROBE_MINUTES, PROBE_SHARE, Measurement, Probe, pick_settings,
-                       recurrent_parameters)
+                       recipe_for, recurrent_parameters)
 from lm.planning import plan_run
 
 # Tokens/s of each candidate, smallest first: a 2-core CPU (what the probe measured here on a quiet machine, and
@@ -46,6 +46,16 @@ def test_a_ten_times_smaller_corpus_gets_more_regularisation_or_a_smaller_model(
     large = pick_settings(level, measured(level, rates), seconds, corpus_tokens)
     small = pick_settings(level, measured(level, rates), seconds, corpus_tokens // 10)
     assert size(small) < size(large) or small["dropout"] > large["dropout"], (large, small)
+
+
+def test_a_word_corpus_with_a_few_dozen_words_gets_the_small_vocabulary_recipe():
+    """Human Numbers (32 words, 50,081 training tokens) on one thread: 1 x 256 with AdamW, not AWD-LSTM's SGD."""
+    assert recipe_for("word", 32) == "small-vocabulary"
+    assert recipe_for("word", 11_501) == "word" and recipe_for("char", 67) == "char"
+    picked = pick_settings("small-vocabulary", measured("small-vocabulary", [348_000, 127_000, 40_000, 12_000]),
+                           59.0, 50_081)
+    assert (picked["num_layers"], picked["hidden_size"], picked["embedding_size"]) == (1, 256, 32)
+    assert picked["optimizer"] == "adamw" and picked["unknown_word_rate"] == 0
 
 
 @pytest.mark.parametrize("rates", [CPU_CHAR, RACE_CHAR])

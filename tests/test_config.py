@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from lm.budget import WORD_UNKNOWN_RATE
 from lm.config import PRESETS, TrainConfig, config_from
 from lm.planning import plan_run
 from lm.model import ModelConfig
@@ -49,8 +48,9 @@ def test_a_time_budget_without_a_preset_picks_settings_and_keeps_the_given_ones(
     plan = plan_run({"corpus": "human-numbers", "max_minutes": 6.0, "hidden_size": 64})
     assert plan.preset is None
     assert plan.config.hidden_size == 64 and plan.config.tie_weights and plan.config.epochs == 10_000
-    assert plan.config.unknown_word_rate == WORD_UNKNOWN_RATE
-    assert plan.picked.startswith("budget 6 min, word level: picked 1 x 256 LSTM")  # what the table picks
+    # 32 words: the small-vocabulary recipe (AdamW, a narrow tied embedding), not AWD-LSTM's
+    assert plan.config.optimizer == "adamw" and plan.config.embedding_size == 32 and plan.config.unknown_word_rate == 0
+    assert plan.picked.startswith("budget 6 min, word level: picked 1 x 256 LSTM, embedding 32 (tied)")
     assert "(your --hidden-size kept)" in plan.picked and plan.picked.endswith("matrix products")
     assert plan_run({"corpus": "tiny-shakespeare", "max_minutes": 2.0}).picked.startswith("budget 2 min, char level")
     with_preset = plan_run({"max_minutes": 6.0}, preset="human-numbers")

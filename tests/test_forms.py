@@ -71,11 +71,13 @@ def test_the_automatic_size_pasted_text_and_fine_tuning(tmp_path):
     from studio.settings import AUTOMATIC, PASTE
 
     settings = Settings.from_environment(REPO, environment={})
-    automatic = forms.train_request("Human Numbers", None, "word", AUTOMATIC, 1, "auto", settings).config
+    automatic = forms.train_request("Human Numbers", None, "word", AUTOMATIC, 1, "auto", settings)
     from studio.settings import TRAIN_SNAPSHOTS
 
-    assert automatic == plan_run({"corpus": "human-numbers", "level": "word", "max_minutes": 1.0,
-                                  "snapshots": TRAIN_SNAPSHOTS}).config
+    plan = {"corpus": "human-numbers", "text_file": None, "level": "word", "max_minutes": 1.0,
+            "snapshots": TRAIN_SNAPSHOTS}
+    assert automatic.plan == plan  # the training process probes and picks from it
+    assert automatic.config == plan_run(plan, probe=False).config
     pasted = forms.train_request(PASTE, None, "char", AUTOMATIC, 1, "ours", settings, pasted="We wrote this.\n" * 20)
     assert pasted.config.level == "char" and open(pasted.config.text_file).read() == "We wrote this.\n" * 20
     for text, message in (("", "the pasted text is empty"), ("a" * 5_000_001, "the pasted text is 5,000,001 bytes")):
