@@ -9,8 +9,12 @@ it (see ``studio.settings``) and serves it. The app itself is ``studio/``.
 
 from pathlib import Path
 
-from studio.handlers import Studio
-from studio.layout import CSS, build_demo
+from lm.runtime import limit_allocator_arenas
+
+limit_allocator_arenas()  # before the server's threads start: their freed memory stays where the next one finds it
+
+from studio.handlers import Studio  # noqa: E402
+from studio.layout import CSS, build_demo  # noqa: E402
 
 demo = build_demo(Studio.from_environment(Path(__file__).resolve().parent))  # module-level: Spaces and reload mode look for it
 

@@ -5,12 +5,14 @@
    token appended (a click), or one drawn, p50 / p95 over many steps;
 2. the round trip of one ``/step`` call through ``gradio_client`` with one
    user;
-3. the same with 30 users clicking at once, and again while the Train view
-   trains a model; then 500 browser-less sessions started and left idle,
+3. the same with 30 users clicking at once (each clicks again as soon as
+   the answer arrives: a stress test) and at a reading pace (``--pause``
+   seconds between a user's clicks), both again while the Train view trains
+   a model; then 500 browser-less sessions started and left idle,
    to show that the server's memory stays bounded (the session store keeps
    at most ``LM_STEP_SESSIONS``, default 200).
 
-    python bench/step.py [--steps 300] [--users 30] [--clicks 20] [--without-training]
+    python bench/step.py [--steps 300] [--users 30] [--clicks 20] [--pause 1] [--without-training]
 """
 
 from __future__ import annotations
@@ -60,8 +62,9 @@ def compute_per_step(name: str, steps: int) -> list[float]:
     return times
 
 
-def clicking_user(url: str, clicks: int) -> list[float]:
-    """Seconds per ``/step`` round trip for one user who starts and clicks."""
+def clicking_user(url: str, clicks: int, pause: float = 0.0) -> list[float]:
+    """Seconds per ``/step`` round trip for one user who starts and clicks,
+    ``pause`` seconds after each answer (reading the candidates; not counted)."""
     client = Client(url, verbose=False)
     answer = client.predict(model="tiny-shakespeare", prompt="ROMEO:\n", action="start", temperature=0.8, k=10,
                             api_name="/step")
@@ -71,12 +74,14 @@ def clicking_user(url: str, clicks: int) -> list[float]:
         action = dict(action="draw") if index % 2 else dict(action="pick", value=answer["candidates"][0]["token_id"])
         answer = client.predict(state=answer["state"], temperature=0.8, k=10, **action, api_name="/step")
         times.append(time.perf_counter() - started)
+        time.sleep(pause)
     return times
 
 
-def classroom(url: str, users: int, clicks: int) -> list[float]:
+def classroom(url: str, users: int, clicks: int, pause: float = 0.0) -> list[float]:
     with concurrent.futures.ThreadPoolExecutor(users) as pool:
-        return [seconds for user in pool.map(lambda _: clicking_user(url, clicks), range(users)) for seconds in user]
+        return [seconds for user in pool.map(lambda _: clicking_user(url, clicks, pause), range(users))
+                for seconds in user]
 
 
 def say(label: str, seconds: list[float], target_ms: float) -> None:
@@ -90,7 +95,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--users", type=int, default=30)
     parser.add_argument("--clicks", type=int, default=20, help="/step calls per user")
-    parser.add_argument("--without-training", action="store_true", help="skip the run with a model training")
+    parser.add_argument("--pause", type=float, default=1.0,
+                        help="seconds a user reads the candidates before the next click, in the paced rounds")
+    parser.add_argument("--without-training", action="store_true", help="skip the runs with a model training")
     args = parser.parse_args()
     for name in PROMPTS:
         times = compute_per_step(name, args.steps)
@@ -100,10 +107,14 @@ def main() -> None:
     with running_studio(HF_HUB_OFFLINE="1") as (url, process):
         clicking_user(url, 5)  # warm
         say("round trip, 1 user", clicking_user(url, 100), 150)
-        say(f"round trip, {args.users} users at once", classroom(url, args.users, args.clicks), 300)
+        paced = f"{args.users} users, each clicking {args.pause:g} s after the last answer"
+        say(f"round trip, {args.users} users at once, no pause", classroom(url, args.users, args.clicks), 300)
+        say(f"round trip, {paced}", classroom(url, args.users, args.clicks, args.pause), 300)
         if not args.without_training:
             playwright, browser = start_training(url, minutes=10)
-            say(f"round trip, {args.users} users while a model trains", classroom(url, args.users, args.clicks), 300)
+            say(f"round trip, {args.users} users at once, no pause, while a model trains",
+                classroom(url, args.users, args.clicks), 300)
+            say(f"round trip, {paced}, while a model trains", classroom(url, args.users, args.clicks, args.pause), 300)
             browser.close()
             playwright.stop()
         before = resident_megabytes(process.pid)
