@@ -67,3 +67,32 @@ def test_afterwards_large_blocks_go_back_to_the_system_as_before():
     mapped_while_held, mapped_after_free = map(int, finished.stdout.split())
     assert mapped_while_held >= BLOCK
     assert mapped_after_free < BLOCK
+
+
+TRIMMED = """
+import time
+from lm.runtime import return_freed_memory_every
+
+
+def resident_megabytes():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS"))
+
+
+blocks = [bytearray(4000) for _ in range(50_000)]  # 200 MB of heap chunks, below the mmap threshold
+kept = blocks[::100]  # a few stay in use, above the freed ones: the heap's top cannot shrink
+del blocks
+held = resident_megabytes()
+return_freed_memory_every(0.2)
+time.sleep(1.0)
+print(held, resident_megabytes())
+"""
+
+
+@glibc_only
+def test_a_server_hands_freed_memory_back_while_it_runs():
+    finished = subprocess.run([sys.executable, "-c", TRIMMED], capture_output=True, text=True, timeout=120,
+                              cwd=Path(__file__).resolve().parent.parent)
+    assert finished.returncode == 0, finished.stderr
+    held, after = map(float, finished.stdout.split())
+    assert held - after > 100, (held, after)  # most of the 200 MB freed went back to the system
