@@ -62,10 +62,9 @@ def compute_per_step(name: str, steps: int) -> list[float]:
     return times
 
 
-def clicking_user(url: str, clicks: int, pause: float = 0.0) -> list[float]:
+def clicking_user(client: Client, clicks: int, pause: float = 0.0) -> list[float]:
     """Seconds per ``/step`` round trip for one user who starts and clicks,
     ``pause`` seconds after each answer (reading the candidates; not counted)."""
-    client = Client(url, verbose=False)
     answer = client.predict(model="tiny-shakespeare", prompt="ROMEO:\n", action="start", temperature=0.8, k=10,
                             api_name="/step")
     times = []
@@ -78,9 +77,10 @@ def clicking_user(url: str, clicks: int, pause: float = 0.0) -> list[float]:
     return times
 
 
-def classroom(url: str, users: int, clicks: int, pause: float = 0.0) -> list[float]:
-    with concurrent.futures.ThreadPoolExecutor(users) as pool:
-        return [seconds for user in pool.map(lambda _: clicking_user(url, clicks, pause), range(users))
+def classroom(clients: list[Client], clicks: int, pause: float = 0.0) -> list[float]:
+    """Every client's round trips, all clicking at the same time (each has its page open already)."""
+    with concurrent.futures.ThreadPoolExecutor(len(clients)) as pool:
+        return [seconds for user in pool.map(lambda client: clicking_user(client, clicks, pause), clients)
                 for seconds in user]
 
 
@@ -105,22 +105,22 @@ def main() -> None:
               f"p95 {percentile(times, 0.95):.2f} ms (target p95 < 10 ms: "
               f"{'met' if percentile(times, 0.95) < 10 else 'not met'})", flush=True)
     with running_studio(HF_HUB_OFFLINE="1") as (url, process):
-        clicking_user(url, 5)  # warm
-        say("round trip, 1 user", clicking_user(url, 100), 150)
+        clients = [Client(url, verbose=False) for _ in range(args.users)]  # one open page per user
+        clicking_user(clients[0], 5)  # warm
+        say("round trip, 1 user", clicking_user(clients[0], 100), 150)
         paced = f"{args.users} users, each clicking {args.pause:g} s after the last answer"
-        say(f"round trip, {args.users} users at once, no pause", classroom(url, args.users, args.clicks), 300)
-        say(f"round trip, {paced}", classroom(url, args.users, args.clicks, args.pause), 300)
+        say(f"round trip, {args.users} users at once, no pause", classroom(clients, args.clicks), 300)
+        say(f"round trip, {paced}", classroom(clients, args.clicks, args.pause), 300)
         if not args.without_training:
             playwright, browser = start_training(url, minutes=10)
             say(f"round trip, {args.users} users at once, no pause, while a model trains",
-                classroom(url, args.users, args.clicks), 300)
-            say(f"round trip, {paced}, while a model trains", classroom(url, args.users, args.clicks, args.pause), 300)
+                classroom(clients, args.clicks), 300)
+            say(f"round trip, {paced}, while a model trains", classroom(clients, args.clicks, args.pause), 300)
             browser.close()
             playwright.stop()
         before = resident_megabytes(process.pid)
-        client = Client(url, verbose=False)
         for _ in range(500):
-            client.predict(model="tiny-shakespeare", prompt="ROMEO:\n", action="start", api_name="/step")
+            clients[0].predict(model="tiny-shakespeare", prompt="ROMEO:\n", action="start", api_name="/step")
         after = resident_megabytes(process.pid)
         print(f"500 sessions started and left idle: server memory {before:.0f} MB -> {after:.0f} MB "
               f"({after - before:+.0f} MB; the store keeps at most 200)")
