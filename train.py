@@ -22,8 +22,8 @@ from dataclasses import fields
 from tqdm import tqdm
 
 from lm.config import PRESETS, TrainConfig
-from lm.planning import plan_run
 from lm.corpora import CorpusUnavailable
+from lm.planning import plan_run
 from lm.preparation import prepare
 from lm.training import TrainEvent, TrainingDiverged, TrainingInterrupted, train
 
@@ -136,10 +136,8 @@ def main(argv: list[str] | None = None) -> None:
     action = "resuming" if args.resume else "training"
     config = plan.config
     say(f"{action} {config.corpus or config.text_file} -> {args.out} (preset {plan.preset or 'none'})", flush=True)
-    if plan.probe:
-        say(plan.probe.describe(), flush=True)
-    if plan.picked:
-        say(plan.picked, flush=True)
+    for line in plan.said:
+        say(line, flush=True)
     report = ConsoleReport()
     try:
         prepared = prepare(config) if config.init_from and not args.resume else None

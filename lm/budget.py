@@ -32,6 +32,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from lm.config import PRESETS
+
 # --unknown-word-rate of the word-level pick; the studio trains word models with it too.
 WORD_UNKNOWN_RATE = 0.5
 MIN_PROBE_MINUTES = 1.0  # shorter budgets take the table: a probe would leave too few steps to time
@@ -71,11 +73,12 @@ def _char(num_layers: int, hidden_size: int, batch_size: int, bptt: int, learnin
                 learning_rate=learning_rate, warmup_steps=50 if hidden_size < 512 else 100)
 
 
-def _small_vocabulary(num_layers: int, hidden_size: int) -> dict:  # tied through a projection to a narrow embedding
-    return dict(embedding_size=32, hidden_size=hidden_size, num_layers=num_layers, tie_weights=True, dropout=0.1,
-                locked_dropout=True, input_dropout=0.0, embedding_dropout=0.0, weight_drop=0.0, optimizer="adamw",
-                learning_rate=3e-3, weight_decay=0.1, schedule="cosine", warmup_steps=100, batch_size=16, bptt=64,
-                clip=0.25, unknown_word_rate=0.0)
+def _small_vocabulary(num_layers: int, hidden_size: int) -> dict:
+    """The human-numbers preset's recipe (tied through a projection to a 32-wide embedding, AdamW, weight decay
+    0.1, dropout 0.1 on the output only, one mask per sequence) at another size."""
+    recipe = {name: value for name, value in PRESETS["human-numbers"].items() if name not in ("corpus", "epochs")}
+    return dict(recipe, num_layers=num_layers, hidden_size=hidden_size, locked_dropout=True, input_dropout=0.0,
+                embedding_dropout=0.0, weight_drop=0.0, optimizer="adamw", clip=0.25, unknown_word_rate=0.0)
 
 
 def _word(num_layers: int, hidden_size: int, batch_size: int) -> dict:  # tied: the embedding is as wide
@@ -179,32 +182,32 @@ def settings_for_budget(level: str, minutes: float) -> dict:
     raise AssertionError("the last row covers every budget")
 
 
-def pick_settings(level: str, measurements: list[Measurement], training_seconds: float, corpus_tokens: int) -> dict:
+def pick_settings(recipe: str, measurements: list[Measurement], training_seconds: float, corpus_tokens: int) -> dict:
     """The settings for a run of ``training_seconds`` on a corpus of
-    ``corpus_tokens`` training tokens (``level``: a recipe, see ``recipe_for``), given the candidates' measured
+    ``corpus_tokens`` training tokens (``recipe``: see ``recipe_for``), given the candidates' measured
     throughput: the chosen candidate (``choose``) with its dropout and
     weight decay scaled to the passes over the corpus it will make."""
-    chosen = choose(level, measurements, training_seconds, corpus_tokens)
+    chosen = choose(recipe, measurements, training_seconds, corpus_tokens)
     epochs = outlook_for(chosen, training_seconds, corpus_tokens).epochs
-    scaled = {name: round(_interpolate(anchors, epochs), 2) for name, anchors in REGULARISATION[level].items()}
+    scaled = {name: round(_interpolate(anchors, epochs), 2) for name, anchors in REGULARISATION[recipe].items()}
     return dict(chosen.settings, **scaled, epochs=EPOCHS_FOR_THE_BUDGET)
 
 
-def choose(level: str, measurements: list[Measurement], training_seconds: float, corpus_tokens: int) -> Measurement:
+def choose(recipe: str, measurements: list[Measurement], training_seconds: float, corpus_tokens: int) -> Measurement:
     """The largest candidate that fits the corpus and still sees enough
     tokens per parameter; the smallest one when none does."""
     by_size = sorted(measurements, key=lambda measurement: recurrent_parameters(measurement.settings))
     if not by_size:
         raise ValueError("the probe timed no candidate, so nothing can be picked from it")
-    enough = [measurement for measurement in by_size if fits_corpus(measurement.settings, level, corpus_tokens)
-              and sees_enough(level, measurement, training_seconds, corpus_tokens)]
+    enough = [measurement for measurement in by_size if fits_corpus(measurement.settings, recipe, corpus_tokens)
+              and sees_enough(recipe, measurement, training_seconds, corpus_tokens)]
     return enough[-1] if enough else by_size[0]
 
 
-def sees_enough(level: str, measurement: Measurement, training_seconds: float, corpus_tokens: int) -> bool:
+def sees_enough(recipe: str, measurement: Measurement, training_seconds: float, corpus_tokens: int) -> bool:
     """Whether a candidate is fast enough for the budget: enough tokens per parameter."""
     outlook = outlook_for(measurement, training_seconds, corpus_tokens)
-    return outlook.tokens_per_parameter >= TOKENS_PER_PARAMETER[level]
+    return outlook.tokens_per_parameter >= TOKENS_PER_PARAMETER[recipe]
 
 
 def outlook_for(measurement: Measurement, training_seconds: float, corpus_tokens: int) -> Outlook:
@@ -212,11 +215,11 @@ def outlook_for(measurement: Measurement, training_seconds: float, corpus_tokens
     return Outlook(tokens, tokens / corpus_tokens, tokens / recurrent_parameters(measurement.settings))
 
 
-def fits_corpus(settings: dict, level: str, corpus_tokens: int) -> bool:
+def fits_corpus(settings: dict, recipe: str, corpus_tokens: int) -> bool:
     """Whether a candidate is small enough for a corpus of ``corpus_tokens``:
     not too many parameters per token, and some steps per pass."""
     steps = corpus_tokens // (settings["batch_size"] * settings["bptt"])
-    return (recurrent_parameters(settings) <= PARAMETERS_PER_CORPUS_TOKEN[level] * corpus_tokens
+    return (recurrent_parameters(settings) <= PARAMETERS_PER_CORPUS_TOKEN[recipe] * corpus_tokens
             and steps >= MIN_STEPS_PER_EPOCH)
 
 

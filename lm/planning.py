@@ -35,6 +35,11 @@ class Plan:
     picked: str | None = None  # a budget pick, said in one line
     probe: Probe | None = None  # the throughput probe the budget pick was made from
 
+    @property
+    def said(self) -> list[str]:
+        """What to tell the user about how the config was chosen: the probe's line, then the pick's."""
+        return [line for line in (self.probe and self.probe.describe(), self.picked) if line]
+
 
 def plan_run(settings: dict, preset: str | None = None, resume_from: str | Path | None = None,
              probe: bool = True) -> Plan:

@@ -65,7 +65,7 @@ def main() -> int:
         if request.get("plan"):
             plan = plan_run(request["plan"])
             config = plan.config
-            send({"picked": " · ".join(line for line in (plan.probe and plan.probe.describe(), plan.picked) if line)})
+            send({"picked": " · ".join(plan.said)})
         metrics = train(config, request["out"], lambda event: send({"event": asdict(event)}),
                         request["command"], should_stop=stop.is_set, sample_prompt=request.get("sample_prompt"))
     except Exception as error:  # reported to the studio, which shows it to the student

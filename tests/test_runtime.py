@@ -57,14 +57,20 @@ print(mapped_while_held, mapped_bytes() - before)
 """
 
 
-@glibc_only
-def test_afterwards_large_blocks_go_back_to_the_system_as_before():
-    # A fresh interpreter: in this one, earlier tests may have left a large
-    # free chunk inside the heap, which glibc rightly reuses before mapping.
-    finished = subprocess.run([sys.executable, "-c", AFTERWARDS], capture_output=True, text=True, timeout=120,
+def printed_by_a_fresh_interpreter(script: str) -> list[str]:
+    """What ``script`` prints when run by a new Python in the repository:
+    the allocator's state there owes nothing to earlier tests (in this
+    process they may have left a large free chunk in the heap, which glibc
+    rightly reuses before mapping)."""
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                               cwd=Path(__file__).resolve().parent.parent)
     assert finished.returncode == 0, finished.stderr
-    mapped_while_held, mapped_after_free = map(int, finished.stdout.split())
+    return finished.stdout.split()
+
+
+@glibc_only
+def test_afterwards_large_blocks_go_back_to_the_system_as_before():
+    mapped_while_held, mapped_after_free = map(int, printed_by_a_fresh_interpreter(AFTERWARDS))
     assert mapped_while_held >= BLOCK
     assert mapped_after_free < BLOCK
 
@@ -91,8 +97,5 @@ print(held, resident_megabytes())
 
 @glibc_only
 def test_a_server_hands_freed_memory_back_while_it_runs():
-    finished = subprocess.run([sys.executable, "-c", TRIMMED], capture_output=True, text=True, timeout=120,
-                              cwd=Path(__file__).resolve().parent.parent)
-    assert finished.returncode == 0, finished.stderr
-    held, after = map(float, finished.stdout.split())
+    held, after = map(float, printed_by_a_fresh_interpreter(TRIMMED))
     assert held - after > 100, (held, after)  # most of the 200 MB freed went back to the system
