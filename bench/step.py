@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from gradio_client import Client
@@ -84,10 +86,28 @@ def classroom(clients: list[Client], clicks: int, pause: float = 0.0) -> list[fl
                 for seconds in user]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (user + system, all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def say(label: str, seconds: list[float], target_ms: float) -> None:
     p95 = 1000 * percentile(seconds, 0.95)
     print(f"{label}: p50 {1000 * statistics.median(seconds):.0f} ms, p95 {p95:.0f} ms over {len(seconds)} calls "
           f"(target p95 < {target_ms:.0f} ms: {'met' if p95 < target_ms else 'not met'})", flush=True)
+
+
+def measured_round(label: str, server_pid: int, round_trips: Callable[[], list[float]]) -> None:
+    """One round of calls, said with the CPU time per call that the server
+    and the simulated users (this process) spent on it: on one machine the
+    users' clients take cores the server would otherwise have."""
+    server_before, users_before = cpu_seconds(server_pid), time.process_time()
+    seconds = round_trips()
+    server, users = cpu_seconds(server_pid) - server_before, time.process_time() - users_before
+    say(label, seconds, 300)
+    print(f"  CPU per call: server {1000 * server / len(seconds):.1f} ms, the users' clients "
+          f"{1000 * users / len(seconds):.1f} ms", flush=True)
 
 
 def main() -> None:
@@ -109,13 +129,15 @@ def main() -> None:
         clicking_user(clients[0], 5)  # warm
         say("round trip, 1 user", clicking_user(clients[0], 100), 150)
         paced = f"{args.users} users, each clicking {args.pause:g} s after the last answer"
-        say(f"round trip, {args.users} users at once, no pause", classroom(clients, args.clicks), 300)
-        say(f"round trip, {paced}", classroom(clients, args.clicks, args.pause), 300)
+        measured_round(f"round trip, {args.users} users at once, no pause", process.pid,
+                       lambda: classroom(clients, args.clicks))
+        measured_round(f"round trip, {paced}", process.pid, lambda: classroom(clients, args.clicks, args.pause))
         if not args.without_training:
             playwright, browser = start_training(url, minutes=10)
-            say(f"round trip, {args.users} users at once, no pause, while a model trains",
-                classroom(clients, args.clicks), 300)
-            say(f"round trip, {paced}, while a model trains", classroom(clients, args.clicks, args.pause), 300)
+            measured_round(f"round trip, {args.users} users at once, no pause, while a model trains", process.pid,
+                           lambda: classroom(clients, args.clicks))
+            measured_round(f"round trip, {paced}, while a model trains", process.pid,
+                           lambda: classroom(clients, args.clicks, args.pause))
             browser.close()
             playwright.stop()
         before = resident_megabytes(process.pid)
