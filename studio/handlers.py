@@ -8,8 +8,9 @@ value."""
 from __future__ import annotations
 
 import itertools
+import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import gradio as gr
@@ -35,13 +36,15 @@ def user_error(error: Exception) -> gr.Error:
     return gr.Error(str(error), print_exception=False)
 
 
-def paced(steps: Iterator[Step], started: float, limit: float, interval: float) -> Iterator[tuple[Step, str]]:
+def paced(steps: Iterator[Step], started: float, limit: float, interval: float,
+          clock: Callable[[], float] = time.perf_counter) -> Iterator[tuple[Step, str]]:
     """Each step of a stream with what to do once it is taken in: ``STOP``
-    when ``limit`` seconds have passed since ``started``, ``SHOW`` when
-    ``interval`` seconds have passed since the last ``SHOW``, else ``""``."""
-    last_shown = started
+    when ``limit`` seconds have passed since ``started``, ``SHOW`` for the
+    first step (the first token is out at once) and when ``interval`` seconds
+    have passed since the last ``SHOW``, else ``""``."""
+    last_shown = -math.inf
     for step in steps:
-        now = time.perf_counter()
+        now = clock()
         if now - started >= limit:
             yield step, STOP
         elif now - last_shown >= interval:

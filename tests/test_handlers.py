@@ -11,7 +11,7 @@ import pytest
 import lm
 from lm.distribution import explain_temperature
 from studio import forms
-from studio.handlers import Studio
+from studio.handlers import SHOW, STOP, Studio, paced
 from studio.settings import Settings
 
 
@@ -33,6 +33,15 @@ def test_the_api_stops_at_the_time_limit_with_what_was_drawn(tmp_path, tiny_mode
     with pytest.warns(UserWarning, match="stopped at the 0 s limit per request: the samples are cut short"):
         *_, texts = studio.api_generate("tiny", "the", [1.0, 1.5], max_new_tokens=2000, seed=0, int8=False)
     assert len(texts) == 2 and all(len(text.split()) < 100 for text in texts)
+
+
+def test_the_first_token_is_streamed_at_once_and_then_at_the_interval(studio, tiny_model, word_tokenizer):
+    partial, *_ = studio.api_generate("tiny", "the", [1.0], max_new_tokens=40, seed=0, int8=False)
+    first_token = lm.generate(tiny_model, word_tokenizer, "the", temperatures=[1.0], max_new_tokens=1, seed=0).texts
+    assert partial == first_token  # not what the first 0.25 s drew
+    ticks = iter([0.0, 0.1, 0.3, 0.35, 0.6, 9.0])
+    actions = [action for _, action in paced(iter("abcdef"), 0.0, 5.0, 0.25, clock=lambda: next(ticks))]
+    assert actions == [SHOW, "", SHOW, "", SHOW, STOP]
 
 
 def test_the_generate_view_streams_one_labelled_column_per_temperature(studio):
