@@ -12,7 +12,7 @@ from pathlib import Path
 from lm.runtime import limit_allocator_arenas, return_freed_memory_every
 
 limit_allocator_arenas()  # before the server's threads start: their freed memory stays where the next one finds it
-return_freed_memory_every(10.0)  # and what requests freed goes back to the system, so memory stays level
+return_freed_memory_every()  # and what requests freed goes back to the system, so memory stays level
 
 from studio.handlers import Studio  # noqa: E402
 from studio.layout import CSS, build_demo  # noqa: E402

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import os
 import statistics
 import sys
 import time
@@ -41,6 +42,7 @@ from gradio_client import Client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from lm.runtime import RETURN_FREED_MEMORY_SECONDS  # noqa: E402
 from studio_server import running_studio  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -53,6 +55,12 @@ def resident_megabytes(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (user + system, all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def generate(client: Client, seed: int) -> str | None:
@@ -203,9 +211,9 @@ def memory_timeline(pid: int, deadline: float, every: float = 30.0) -> list[floa
 
 def settled_megabytes(pid: int) -> float:
     """The server's resident memory once the users pause: read after the
-    app's periodic return of freed memory (every 10 s) has run, so that
-    readings compare what the server holds, not where a sawtooth stood."""
-    time.sleep(12.0)
+    app's periodic return of freed memory has run, so that readings compare
+    what the server holds, not where a sawtooth stood."""
+    time.sleep(RETURN_FREED_MEMORY_SECONDS + 2.0)
     return resident_megabytes(pid)
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import os
 import statistics
 import sys
 import time
@@ -32,7 +31,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 sys.path.insert(0, str(REPOSITORY / "tests"))
 
-from load import resident_megabytes, start_training  # noqa: E402
+from load import cpu_seconds, resident_megabytes, start_training  # noqa: E402
 from lm.hub import load  # noqa: E402
 from lm.quantize import quantize_int8  # noqa: E402
 from lm.stepping import StepSampler  # noqa: E402
@@ -84,12 +83,6 @@ def classroom(clients: list[Client], clicks: int, pause: float = 0.0) -> list[fl
     with concurrent.futures.ThreadPoolExecutor(len(clients)) as pool:
         return [seconds for user in pool.map(lambda client: clicking_user(client, clicks, pause), clients)
                 for seconds in user]
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time a process has used so far (user + system, all its threads)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def say(label: str, seconds: list[float], target_ms: float) -> None:

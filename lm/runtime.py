@@ -73,6 +73,7 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
 _DEFAULT_THRESHOLD = 128 * 1024
 _KEEP_UP_TO = 1 << 30
 _trimmer: threading.Thread | None = None  # return_freed_memory_every's thread, once started
+RETURN_FREED_MEMORY_SECONDS = 10.0  # how often the app hands freed memory back to the system
 
 
 @contextmanager
@@ -113,7 +114,7 @@ def limit_allocator_arenas(count: int = 2) -> None:
         libc.mallopt(_M_ARENA_MAX, count)
 
 
-def return_freed_memory_every(seconds: float) -> threading.Thread | None:
+def return_freed_memory_every(seconds: float = RETURN_FREED_MEMORY_SECONDS) -> threading.Thread | None:
     """Every ``seconds``, hand the memory freed inside the process back to
     the system (glibc's ``malloc_trim``), from a daemon thread; returns it.
 
