@@ -9,9 +9,10 @@ it (see ``studio.settings``) and serves it. The app itself is ``studio/``.
 
 from pathlib import Path
 
-from lm.runtime import limit_allocator_arenas, return_freed_memory_every
+from lm.runtime import limit_allocator_arenas, map_large_blocks, return_freed_memory_every
 
 limit_allocator_arenas()  # before the server's threads start: their freed memory stays where the next one finds it
+map_large_blocks()  # models' weights and long texts' logits go back to the system whole when freed
 return_freed_memory_every()  # and what requests freed goes back to the system, so memory stays level
 
 from studio.handlers import Studio  # noqa: E402

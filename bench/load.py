@@ -24,8 +24,13 @@ reading); the first ``--warm-up`` minutes of the same traffic, the training
 run included, are not counted: they fill what is bounded (the model cache,
 the 200 step sessions) as a lesson's first minutes would. It prints errors,
 p95 latency per kind, p95 time to first output, and the server's memory
-after warm-up and at the end (each read when the users pause, after the
-app's next return of freed memory), and every 30 s in between.
+after warm-up and at the end (each read when the users pause, with the
+same two extra models loaded last, after the app's next return of freed
+memory), and every 30 s in between. The
+simulated users' clients run at a lower priority than the server
+(``CLIENT_NICENESS``): in class each browser runs on its own machine, while
+here thirty ``gradio_client`` users spend eight times the server's CPU per
+request (``bench/step.py`` measures both) on the server's own cores.
 """
 
 from __future__ import annotations
@@ -48,6 +53,15 @@ from studio_server import running_studio  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+CLIENT_NICENESS = 10  # the simulated clients' niceness: below the server, which stays at 0
+
+
+def clients_yield_to_the_server() -> None:
+    """Lower this process's priority (threads and processes started from now
+    on inherit it), once the server has been started at the usual one."""
+    os.nice(CLIENT_NICENESS)
 
 
 def resident_megabytes(pid: int) -> float:
@@ -209,10 +223,15 @@ def memory_timeline(pid: int, deadline: float, every: float = 30.0) -> list[floa
     return figures
 
 
-def settled_megabytes(pid: int) -> float:
-    """The server's resident memory once the users pause: read after the
-    app's periodic return of freed memory has run, so that readings compare
-    what the server holds, not where a sawtooth stood."""
+def settled_megabytes(pid: int, client: Client) -> float:
+    """The server's resident memory once the users pause, with the same two
+    extra models in its cache (the last two asked for, in the same order)
+    and read after the app's periodic return of freed memory has run: so
+    that readings compare what the server keeps, not which of the extra
+    models (3 to 13 MB of weights each) happened to be loaded or where a
+    sawtooth stood."""
+    for seed in range(2):
+        other_model(client, seed)
     time.sleep(RETURN_FREED_MEMORY_SECONDS + 2.0)
     return resident_megabytes(pid)
 
@@ -227,6 +246,7 @@ def soak(users: int, minutes: float, think: float, warm_up: float) -> int:
 
     with tempfile.TemporaryDirectory() as folder, running_studio(
             HF_HUB_OFFLINE="1", LM_USER_MODELS=str(extra_models(Path(folder))), LM_MAX_LOADED_MODELS="2") as (url, process):
+        clients_yield_to_the_server()
         warm = Client(url, verbose=False)
         for index, kind in enumerate([*SOAK_KINDS, *["other model"] * len(EXTRA_MODELS)]):
             SOAK_KINDS[kind](warm, index)  # every kind and every model once
@@ -235,12 +255,12 @@ def soak(users: int, minutes: float, think: float, warm_up: float) -> int:
         with concurrent.futures.ThreadPoolExecutor(users) as pool:  # the same traffic, not counted
             deadline = time.monotonic() + 60 * warm_up
             list(pool.map(lambda user: soak_user(clients[user], user, deadline, think), range(users)))
-        warmed = settled_megabytes(process.pid)
+        warmed = settled_megabytes(process.pid, warm)
         deadline = time.monotonic() + 60 * minutes
         with concurrent.futures.ThreadPoolExecutor(users + 1) as pool:
             timeline = pool.submit(memory_timeline, process.pid, deadline)
             results = list(pool.map(lambda user: soak_user(clients[user], user, deadline, think), range(users)))
-        end = settled_megabytes(process.pid)
+        end = settled_megabytes(process.pid, warm)
         browser.close()
         playwright.stop()
     outcomes = [outcome for user in results for outcome in user]

@@ -255,7 +255,7 @@ def describe(settings: dict) -> str:
         regularisation = (f"locked dropout {settings['dropout']:g}, input dropout "
                           f"{settings.get('input_dropout', settings['dropout']):g}, embedding dropout "
                           f"{settings.get('embedding_dropout', 0):g}, weight drop {settings.get('weight_drop', 0):g}")
-    elif settings.get("weight_decay"):
+    if settings.get("weight_decay"):
         regularisation += f", weight decay {settings['weight_decay']:g}"
     if settings.get("unknown_word_rate"):
         regularisation += f"; words seen once shown as <unk> {settings['unknown_word_rate']:.0%} of the time"

@@ -69,9 +69,18 @@ def keep(folder: str | Path, model: LSTMLanguageModel, row: dict) -> dict:
     return {"name": name, "file": f"{FOLDER}/{path.name}", **_record(row)}
 
 
-def final(best_row: dict) -> dict:
-    """The listing of the finished checkpoint, the best epoch's weights."""
-    return {"name": FINAL, "file": WEIGHTS_FILE, **_record(best_row)}
+def with_final(folder: str | Path, taken: list[dict], best_row: dict) -> list[dict]:
+    """The listing once the run is finished: ``taken`` and then the
+    checkpoint itself, the best epoch's weights. A snapshot of that same
+    epoch would only repeat the checkpoint in half precision, so it is
+    dropped from the listing and its file deleted."""
+    kept = []
+    for row in taken:
+        if row["name"] != FINAL and row["epoch"] == best_row["epoch"]:
+            (Path(folder) / row["file"]).unlink(missing_ok=True)
+        else:
+            kept.append(row)
+    return kept + [{"name": FINAL, "file": WEIGHTS_FILE, **_record(best_row)}]
 
 
 def listed(folder: str | Path) -> list[dict]:

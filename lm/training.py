@@ -251,7 +251,13 @@ def end_epoch(run: Run) -> None:
 def score(run: Run, split: str) -> dict:
     """Figures on ``split`` with the weights NT-ASGD would save."""
     with averaged_weights(run.optimizer):
-        figures = evaluate(run.model, run.data.ids[split], run.config.eval_batch_size, DEFAULT_EVAL_BPTT)
+        return measure(run, split)
+
+
+def measure(run: Run, split: str) -> dict:
+    """Figures on ``split`` with the model's weights as they stand (the
+    best epoch's, once ``finish`` has put them back)."""
+    figures = evaluate(run.model, run.data.ids[split], run.config.eval_batch_size, DEFAULT_EVAL_BPTT)
     if run.data.tokenizer.level == "char":
         figures["bits_per_char"] = figures["bits_per_token"]
     return figures
@@ -278,8 +284,9 @@ def finish(run: Run, stopped_early: bool) -> dict:
     run.model.load_state_dict(run.best_state)
     wall_seconds = run.elapsed()  # before the test split is scored
     if snapshots.parse_snapshots(run.config.snapshots)[1]:
-        run.progress.snapshots.append(snapshots.final(run.progress.history[run.progress.best_epoch - 1]))
-    metrics = final_metrics(run, stopped_early, wall_seconds, score(run, "test"))
+        run.progress.snapshots = snapshots.with_final(run.out, run.progress.snapshots,
+                                                      run.progress.history[run.progress.best_epoch - 1])
+    metrics = final_metrics(run, stopped_early, wall_seconds, measure(run, "test"))
     if run.is_main:
         save(run.out, run.model, run.data.tokenizer, metrics, model_card(metrics))
         NgramIndex.build(run.data.ids["train"], NGRAM_LENGTH[run.data.tokenizer.level]).save(run.out)

@@ -10,9 +10,10 @@ line each (``{"picked": line}`` when it picked, ``{"event": {...}}``, then
 ``{"done": metrics}`` or ``{"error": message}``). A line ``stop`` on stdin, or stdin closing (the
 studio went away), ends the run early the normal way: validate, save, test.
 
-The process caps its threads before torch starts them and offers itself to
+The process caps its threads before torch starts them, offers itself to
 the kernel as the first to kill when memory runs out, so a run that outgrows
-the machine ends itself, never the studio.
+the machine ends itself, never the studio, and lowers its own scheduling
+priority, so that while it trains the studio's requests get the CPU first.
 """
 
 from __future__ import annotations
@@ -32,6 +33,16 @@ def _first_to_kill() -> None:
         pass
 
 
+TRAINING_NICENESS = 10  # added to the process's niceness: the kernel runs the studio's threads first
+
+
+def _yield_to_the_studio() -> None:
+    try:
+        os.nice(TRAINING_NICENESS)  # Unix; lowering one's own priority needs no privilege
+    except (AttributeError, OSError):
+        pass
+
+
 def _listen_for_stop(stop: threading.Event) -> None:
     for line in sys.stdin:
         if line.strip() == "stop":
@@ -44,6 +55,7 @@ def main() -> int:
     threads = str(request.get("threads") or 1)
     os.environ.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
     _first_to_kill()
+    _yield_to_the_studio()
     import torch
 
     from lm.config import TrainConfig

@@ -7,8 +7,8 @@ import pytest
 
 import lm.probe
 from conftest import REPO
-from lm.budget import (CANDIDATES, CHAR_LEVEL, MIN_PROBE_MINUTES, PROBE_SHARE, Measurement, Probe, pick_settings,
-                       recipe_for, recurrent_parameters)
+from lm.budget import (CANDIDATES, CHAR_LEVEL, MIN_PROBE_MINUTES, PROBE_SHARE, Measurement, Probe, describe,
+                       pick_settings, recipe_for, recurrent_parameters)
 from lm.planning import plan_run
 
 # Tokens/s of each candidate, smallest first: a 2-core CPU (what the probe measured here on a quiet machine, and
@@ -123,3 +123,11 @@ def test_a_real_probe_on_the_cpu_takes_at_most_its_share_of_the_budget(tmp_path)
     assert f"{first.tokens_per_second:,.0f} tokens/s" in probe.describe()
     assert probe.describe().startswith(f"probe: {probe.seconds:.1f} s of the {60 * minutes:g} s budget on cpu")
     assert "passes over the corpus" in plan.picked
+
+
+@pytest.mark.parametrize("locked_dropout", [False, True])
+def test_the_picked_line_names_weight_decay_with_either_dropout(locked_dropout):
+    settings = dict(num_layers=2, hidden_size=512, embedding_size=64, dropout=0.4, locked_dropout=locked_dropout,
+                    weight_decay=0.1, batch_size=32, bptt=128, optimizer="adamw", learning_rate=3e-3, schedule="cosine")
+    line = describe(settings)
+    assert "weight decay 0.1" in line and ("locked dropout 0.4" in line) == locked_dropout

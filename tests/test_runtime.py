@@ -1,4 +1,5 @@
-"""The process-level helpers: the allocator keeps freed blocks during training."""
+"""The process-level helpers: the allocator keeps freed blocks during training
+and a server hands large ones back."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from lm.runtime import reuse_freed_memory
+from lm.runtime import map_large_blocks, reuse_freed_memory
 
 BLOCK = 64 * 1024 * 1024  # larger than glibc's largest default mmap threshold (32 MB)
 
@@ -45,7 +46,7 @@ def test_inside_training_a_large_freed_block_is_kept_for_the_next_step():
 
 AFTERWARDS = """
 import torch
-from lm.runtime import reuse_freed_memory
+from lm.runtime import map_large_blocks, reuse_freed_memory
 from tests.test_runtime import BLOCK, mapped_bytes
 with reuse_freed_memory():
     pass
@@ -99,3 +100,30 @@ print(held, resident_megabytes())
 def test_a_server_hands_freed_memory_back_while_it_runs():
     held, after = map(float, printed_by_a_fresh_interpreter(TRIMMED))
     assert held - after > 100, (held, after)  # most of the 200 MB freed went back to the system
+
+
+AFTER_A_LARGE_FREE = """
+import sys
+import torch
+from lm.runtime import map_large_blocks
+from tests.test_runtime import mapped_bytes
+if sys.argv[1] == "fixed":
+    map_large_blocks()
+dropped = torch.ones(1 << 20)  # (1M,) float32: a 4 MB block, mapped
+del dropped  # and freed (a model dropped from a cache)
+before = mapped_bytes()
+block = torch.ones(3 << 18)  # (786432,) float32: the next model's 3 MB
+print(mapped_bytes() - before)
+"""
+
+
+@glibc_only
+def test_a_server_maps_every_large_block_even_after_freeing_one():
+    def mapped(mode: str) -> int:
+        finished = subprocess.run([sys.executable, "-c", AFTER_A_LARGE_FREE, mode], capture_output=True, text=True,
+                                  timeout=120, cwd=Path(__file__).resolve().parent.parent)
+        assert finished.returncode == 0, finished.stderr
+        return int(finished.stdout)
+
+    assert mapped("glibc's default") < 3 << 20  # the raised threshold put it in the heap
+    assert mapped("fixed") >= 3 << 20  # a mapping of its own, returned whole when freed

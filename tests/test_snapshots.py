@@ -46,5 +46,16 @@ def test_train_py_keeps_snapshots_at_shares_of_the_budget(tmp_path):
                              "0.1,0.5,final", "--out", str(tmp_path)], cwd=REPO, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stderr
-    names = [row["name"] for row in json.loads((tmp_path / "metrics.json").read_text())["snapshots"]]
-    assert len(names) == 3 and names[-1] == "final"
+    rows = json.loads((tmp_path / "metrics.json").read_text())["snapshots"]
+    names, epochs = [row["name"] for row in rows], [row["epoch"] for row in rows]
+    assert names[-1] == "final" and len(set(epochs)) == len(epochs)  # no epoch twice
+    assert len(names) in (2, 3)  # 2 when the 0.5 share's epoch was the best: the checkpoint stands for it
+
+
+def test_a_snapshot_of_the_best_epoch_is_the_checkpoint_itself(tmp_path):
+    config = config_from("human-numbers", epochs=2, hidden_size=24, embedding_size=24, snapshots="1,2,final")
+    metrics = train(config, tmp_path)
+    assert metrics["best_epoch"] == 2  # it still improves in its second epoch
+    assert [row["name"] for row in metrics["snapshots"]] == ["epoch-1", "final"]
+    assert metrics["snapshots"][-1]["epoch"] == 2
+    assert sorted(path.name for path in (tmp_path / "snapshots").iterdir()) == ["epoch-1.safetensors"]

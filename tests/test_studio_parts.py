@@ -11,6 +11,7 @@ from lm.config import config_from
 from studio import views
 from studio.catalog import Catalog
 from studio.jobs import Trainer, TrainerBusy, TrainingFailed
+from studio.train_worker import TRAINING_NICENESS
 
 
 def test_catalog_offers_only_checkpoint_folders_and_refuses_other_names(tmp_path, tiny_model, word_tokenizer):
@@ -66,13 +67,17 @@ def test_runs_queue_one_at_a_time_in_child_processes_and_stop_keeps_the_best_mod
     assert not trainer.busy() and not (tmp_path / "second").exists()
 
 
-def test_a_killed_run_fails_with_how_it_died_and_the_next_one_runs(tmp_path):
+def test_a_run_yields_the_cpu_offers_itself_to_the_oom_killer_and_dies_with_how_it_died(tmp_path):
     trainer = Trainer(max_waiting=1)
     config = config_from("human-numbers", epochs=1000, hidden_size=16, embedding_size=8, max_minutes=2)
     doomed = trainer.start(config, tmp_path / "doomed", "test")
     after = trainer.start(config, tmp_path / "after", "test", sample_prompt="one .")
     for event in doomed.watch():
         if event is not None and event.kind == "step":
+            pid = doomed.process.pid
+            expected_niceness = min(19, os.getpriority(os.PRIO_PROCESS, 0) + TRAINING_NICENESS)
+            assert os.getpriority(os.PRIO_PROCESS, pid) == expected_niceness  # the studio's requests come first
+            assert open(f"/proc/{pid}/oom_score_adj").read().strip() == "1000"
             doomed.process.send_signal(signal.SIGKILL)  # what the kernel does to a run that ran out of memory
             break
     with pytest.raises(TrainingFailed, match=r"killed \(SIGKILL, most likely for running out of memory\)"):
