@@ -46,7 +46,7 @@ def test_inside_training_a_large_freed_block_is_kept_for_the_next_step():
 
 AFTERWARDS = """
 import torch
-from lm.runtime import map_large_blocks, reuse_freed_memory
+from lm.runtime import reuse_freed_memory
 from tests.test_runtime import BLOCK, mapped_bytes
 with reuse_freed_memory():
     pass
@@ -58,12 +58,12 @@ print(mapped_while_held, mapped_bytes() - before)
 """
 
 
-def printed_by_a_fresh_interpreter(script: str) -> list[str]:
+def printed_by_a_fresh_interpreter(script: str, *arguments: str) -> list[str]:
     """What ``script`` prints when run by a new Python in the repository:
     the allocator's state there owes nothing to earlier tests (in this
     process they may have left a large free chunk in the heap, which glibc
     rightly reuses before mapping)."""
-    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+    finished = subprocess.run([sys.executable, "-c", script, *arguments], capture_output=True, text=True, timeout=120,
                               cwd=Path(__file__).resolve().parent.parent)
     assert finished.returncode == 0, finished.stderr
     return finished.stdout.split()
@@ -107,7 +107,7 @@ import sys
 import torch
 from lm.runtime import map_large_blocks
 from tests.test_runtime import mapped_bytes
-if sys.argv[1] == "fixed":
+if sys.argv[1] == "fixed":  # else glibc's default
     map_large_blocks()
 dropped = torch.ones(1 << 20)  # (1M,) float32: a 4 MB block, mapped
 del dropped  # and freed (a model dropped from a cache)
@@ -120,10 +120,7 @@ print(mapped_bytes() - before)
 @glibc_only
 def test_a_server_maps_every_large_block_even_after_freeing_one():
     def mapped(mode: str) -> int:
-        finished = subprocess.run([sys.executable, "-c", AFTER_A_LARGE_FREE, mode], capture_output=True, text=True,
-                                  timeout=120, cwd=Path(__file__).resolve().parent.parent)
-        assert finished.returncode == 0, finished.stderr
-        return int(finished.stdout)
+        return int(printed_by_a_fresh_interpreter(AFTER_A_LARGE_FREE, mode)[0])
 
-    assert mapped("glibc's default") < 3 << 20  # the raised threshold put it in the heap
+    assert mapped("default") < 3 << 20  # the raised threshold put it in the heap
     assert mapped("fixed") >= 3 << 20  # a mapping of its own, returned whole when freed

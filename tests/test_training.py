@@ -100,4 +100,3 @@ def test_unknown_word_rate_teaches_the_model_that_unseen_words_come(tmp_path):
         unknown_losses[rate] = -scores.log_probabilities[scores.pieces.index("<unk>")]
     assert unknown_losses[0.0] > 5  # never shown <unk>, the model rules it out
     assert unknown_losses[0.5] < 3  # shown it, the model expects a new name after "came" (ideal: ln 2)
-
