@@ -1,4 +1,4 @@
-"""A classroom at once: concurrent ``gradio_client`` users against the studio.
+"""A classroom at once: concurrent users against the studio.
 
     python bench/load.py [--users 30] [--requests 10] [--with-training] [--classroom]
     python bench/load.py --soak 10 [--users 30] [--think 2]
@@ -26,28 +26,37 @@ the 200 step sessions) as a lesson's first minutes would. It prints errors,
 p95 latency per kind, p95 time to first output, and the server's memory
 after warm-up and at the end (each read when the users pause, with the
 same two extra models loaded last, after the app's next return of freed
-memory), and every 30 s in between. The
-simulated users' clients run at a lower priority than the server
-(``CLIENT_NICENESS``): in class each browser runs on its own machine, while
-here thirty ``gradio_client`` users spend eight times the server's CPU per
-request (``bench/step.py`` measures both) on the server's own cores.
+memory), and every 30 s in between. In class each browser runs on its own
+machine; here the soak's thirty users share the server's two cores, so
+they are kept light: each is a page driven over raw HTTP as the browser
+drives it (join the queue, read the server-sent events), all thirty in one
+event loop (``Page``), at a lower priority than the server
+(``CLIENT_NICENESS``). The soak prints the CPU both spent. (Thirty
+``gradio_client`` users, a thread each polling every millisecond, spend
+eight times the server's CPU per request: ``bench/step.py`` measures
+both.)
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import concurrent.futures
+import json
 import os
 import statistics
 import sys
 import time
+import uuid
 from pathlib import Path
 
+import httpx
 from gradio_client import Client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from lm.runtime import RETURN_FREED_MEMORY_SECONDS  # noqa: E402
+from studio.settings import INT8_DEFAULT  # noqa: E402
 from studio_server import running_studio  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -168,34 +177,83 @@ def extra_models(folder: Path) -> Path:
     return folder
 
 
-def streamed_generate(client: Client, seed: int) -> tuple[str | None, float]:
+OUTPUT = ("process_generating", "process_completed")  # the server-sent messages that carry output
+
+
+class Page:
+    """One student's open page, driving the studio over raw HTTP the way the
+    browser does: join the queue with the endpoint's index, then read the
+    request's server-sent events until it completes. The soak's thirty pages
+    share one event loop; thirty ``gradio_client`` users (a thread each,
+    polling every millisecond) spent eight times the server's CPU on the
+    server's own cores, and delayed their own readings."""
+
+    def __init__(self, url: str, endpoints: dict[str, int]):
+        self.http = httpx.AsyncClient(base_url=url + "gradio_api/", timeout=120)
+        self.endpoints = endpoints
+        self.session = uuid.uuid4().hex
+
+    async def call(self, api_name: str, *data) -> tuple[list, float]:
+        """(the request's final output, seconds to its first output)."""
+        started = time.perf_counter()
+        joined = await self.http.post("queue/join", json={
+            "data": list(data), "fn_index": self.endpoints[api_name], "session_hash": self.session,
+            "event_data": None, "trigger_id": None})
+        joined.raise_for_status()
+        event, first = joined.json()["event_id"], None
+        async with self.http.stream("GET", "queue/data", params={"session_hash": self.session}) as response:
+            response.raise_for_status()
+            async for line in response.aiter_lines():
+                if not line.startswith("data:"):
+                    continue
+                message = json.loads(line[len("data:"):])
+                if message.get("event_id") != event or message["msg"] not in OUTPUT:
+                    continue
+                first = first if first is not None else time.perf_counter() - started
+                if message["msg"] == "process_completed":
+                    if not message.get("success", True):
+                        raise RuntimeError(str(message["output"].get("error"))[:200])
+                    return message["output"]["data"], first
+        raise RuntimeError(f"the stream of /{api_name} ended before the request completed")
+
+
+def endpoint_indexes(url: str) -> dict[str, int]:
+    """API name -> the index the page sends with each request."""
+    config = httpx.get(url + "config", timeout=30).json()
+    return {dependency["api_name"]: dependency["id"] for dependency in config["dependencies"]}
+
+
+async def streamed_generate(page: Page, seed: int) -> tuple[str | None, float]:
     """(problem, seconds to the first streamed output) of one /generate."""
-    started = time.perf_counter()
-    job = client.submit(model="tiny-shakespeare", prompt="ROMEO:\n", temperatures=[0.5, 0.8, 1.0, 1.3],
-                        max_new_tokens=100, seed=seed, top_k=None, top_p=None, api_name="/generate")
-    first = None
-    for _ in job:
-        first = first if first is not None else time.perf_counter() - started
-    texts = job.result()
-    return (None if len(texts) == 4 else "wrong shape"), (first if first is not None else time.perf_counter() - started)
+    (texts,), first = await page.call("generate", "tiny-shakespeare", "ROMEO:\n", [0.5, 0.8, 1.0, 1.3], 100, seed,
+                                      None, None, INT8_DEFAULT)
+    return (None if len(texts) == 4 else "wrong shape"), first
 
 
-def score(client: Client, seed: int) -> str | None:
-    result = client.predict(model="tiny-shakespeare-words", text="to be or not to be , that is the question",
-                            api_name="/score")
+async def score(page: Page, seed: int) -> str | None:
+    (result,), _ = await page.call("score", "tiny-shakespeare-words", "to be or not to be , that is the question")
     return None if result["perplexity"] > 1 else "no perplexity"
 
 
-def other_model(client: Client, seed: int) -> str | None:
-    texts = client.predict(model=EXTRA_MODELS[seed % len(EXTRA_MODELS)], prompt="one . two .", temperatures=[1.0],
-                           max_new_tokens=30, seed=seed, api_name="/generate")
+async def step_clicks(page: Page, seed: int) -> str | None:
+    """A step-mode start and three clicks on the first candidate."""
+    (answer,), _ = await page.call("step", None, "tiny-shakespeare", "ROMEO:\n", "start", None, 1.0, 10, seed)
+    for _ in range(3):
+        (answer,), _ = await page.call("step", answer["state"], "tiny-shakespeare", "", "pick",
+                                       answer["candidates"][0]["token_id"], 1.0, 10, seed)
+    return None if len(answer["text"]) == len("ROMEO:\n") + 3 else "wrong text"
+
+
+async def other_model(page: Page, seed: int) -> str | None:
+    (texts,), _ = await page.call("generate", EXTRA_MODELS[seed % len(EXTRA_MODELS)], "one . two .", [1.0], 30, seed,
+                                  None, None, INT8_DEFAULT)
     return None if len(texts) == 1 else "wrong shape"
 
 
-SOAK_KINDS = {"generate": streamed_generate, "score": score, "step": step, "other model": other_model}
+SOAK_KINDS = {"generate": streamed_generate, "score": score, "step": step_clicks, "other model": other_model}
 
 
-def soak_user(client: Client, user: int, deadline: float, think: float) -> list[tuple[str, float, float | None, str | None]]:
+async def soak_user(page: Page, user: int, deadline: float, think: float) -> list[tuple[str, float, float | None, str | None]]:
     """(kind, seconds, seconds to first output, problem) of each request until ``deadline``."""
     outcomes, index = [], 0
     kinds = list(SOAK_KINDS)
@@ -204,26 +262,26 @@ def soak_user(client: Client, user: int, deadline: float, think: float) -> list[
         started = time.perf_counter()
         first = None
         try:
-            answer = SOAK_KINDS[kind](client, user * 100_000 + index)
+            answer = await SOAK_KINDS[kind](page, user * 100_000 + index)
             problem, first = answer if isinstance(answer, tuple) else (answer, None)
         except Exception as error:  # every failure is counted, not raised
-            problem = str(error)[:200]
+            problem = f"{type(error).__name__}: {error}"[:200]
         outcomes.append((kind, time.perf_counter() - started, first, problem))
         index += 1
-        time.sleep(think)
+        await asyncio.sleep(think)
     return outcomes
 
 
-def memory_timeline(pid: int, deadline: float, every: float = 30.0) -> list[float]:
+async def memory_timeline(pid: int, deadline: float, every: float = 30.0) -> list[float]:
     """The server's resident memory every ``every`` seconds until ``deadline``."""
     figures = []
     while time.monotonic() < deadline:
         figures.append(resident_megabytes(pid))
-        time.sleep(every)
+        await asyncio.sleep(every)
     return figures
 
 
-def settled_megabytes(pid: int, client: Client) -> float:
+async def settled_megabytes(pid: int, page: Page) -> float:
     """The server's resident memory once the users pause, with the same two
     extra models in its cache (the last two asked for, in the same order)
     and read after the app's periodic return of freed memory has run: so
@@ -231,8 +289,8 @@ def settled_megabytes(pid: int, client: Client) -> float:
     models (3 to 13 MB of weights each) happened to be loaded or where a
     sawtooth stood."""
     for seed in range(2):
-        other_model(client, seed)
-    time.sleep(RETURN_FREED_MEMORY_SECONDS + 2.0)
+        await other_model(page, seed)
+    await asyncio.sleep(RETURN_FREED_MEMORY_SECONDS + 2.0)
     return resident_megabytes(pid)
 
 
@@ -241,29 +299,51 @@ def percentile95(values: list[float]) -> float:
     return values[int(0.95 * (len(values) - 1))] if values else float("nan")
 
 
+async def warm(url: str, endpoints: dict[str, int]) -> None:
+    """Every kind and every model once."""
+    page = Page(url, endpoints)
+    for index, kind in enumerate([*SOAK_KINDS, *["other model"] * len(EXTRA_MODELS)]):
+        problem = await SOAK_KINDS[kind](page, index)
+        if isinstance(problem, tuple) and problem[0] or isinstance(problem, str):
+            raise RuntimeError(f"{kind} failed while warming up: {problem}")
+    await page.http.aclose()
+
+
+async def classroom(url: str, endpoints: dict[str, int], pid: int, users: int, minutes: float, think: float,
+                    warm_up: float) -> dict:
+    """The warm-up, then the measured minutes: outcomes, memory readings and
+    the CPU seconds the server and the simulated pages spent measuring."""
+    pages = [Page(url, endpoints) for _ in range(users)]  # one page each, kept open
+    deadline = time.monotonic() + 60 * warm_up  # the same traffic, not counted
+    await asyncio.gather(*(soak_user(pages[user], user, deadline, think) for user in range(users)))
+    warmed = await settled_megabytes(pid, pages[0])
+    server_cpu, pages_cpu = cpu_seconds(pid), time.process_time()
+    deadline = time.monotonic() + 60 * minutes
+    timeline = asyncio.create_task(memory_timeline(pid, deadline))
+    results = await asyncio.gather(*(soak_user(pages[user], user, deadline, think) for user in range(users)))
+    server_cpu, pages_cpu = cpu_seconds(pid) - server_cpu, time.process_time() - pages_cpu
+    end = await settled_megabytes(pid, pages[0])
+    for page in pages:
+        await page.http.aclose()
+    return {"outcomes": [outcome for user in results for outcome in user], "warmed": warmed, "end": end,
+            "timeline": await timeline, "server_cpu": server_cpu, "pages_cpu": pages_cpu}
+
+
 def soak(users: int, minutes: float, think: float, warm_up: float) -> int:
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder, running_studio(
             HF_HUB_OFFLINE="1", LM_USER_MODELS=str(extra_models(Path(folder))), LM_MAX_LOADED_MODELS="2") as (url, process):
         clients_yield_to_the_server()
-        warm = Client(url, verbose=False)
-        for index, kind in enumerate([*SOAK_KINDS, *["other model"] * len(EXTRA_MODELS)]):
-            SOAK_KINDS[kind](warm, index)  # every kind and every model once
-        clients = [Client(url, verbose=False) for _ in range(users)]  # one page each, kept open
+        endpoints = endpoint_indexes(url)
+        asyncio.run(warm(url, endpoints))
         playwright, browser = start_training(url, minutes=min(10.0, max(0.25, round(4 * (warm_up + minutes)) / 4)))
-        with concurrent.futures.ThreadPoolExecutor(users) as pool:  # the same traffic, not counted
-            deadline = time.monotonic() + 60 * warm_up
-            list(pool.map(lambda user: soak_user(clients[user], user, deadline, think), range(users)))
-        warmed = settled_megabytes(process.pid, warm)
-        deadline = time.monotonic() + 60 * minutes
-        with concurrent.futures.ThreadPoolExecutor(users + 1) as pool:
-            timeline = pool.submit(memory_timeline, process.pid, deadline)
-            results = list(pool.map(lambda user: soak_user(clients[user], user, deadline, think), range(users)))
-        end = settled_megabytes(process.pid, warm)
+        with concurrent.futures.ThreadPoolExecutor(1) as thread:  # a loop of its own, beside the browser's
+            figures = thread.submit(asyncio.run, classroom(url, endpoints, process.pid, users, minutes, think,
+                                                           warm_up)).result()
         browser.close()
         playwright.stop()
-    outcomes = [outcome for user in results for outcome in user]
+    outcomes = figures["outcomes"]
     errors = [problem for *_, problem in outcomes if problem]
     print(f"soak: {users} users × {minutes:g} min, {think:g} s between a user's requests, one model training; "
           f"{len(outcomes)} requests, {len(errors)} errors")
@@ -274,10 +354,12 @@ def soak(users: int, minutes: float, think: float, warm_up: float) -> int:
     firsts = [first for name, _, first, problem in outcomes if name == "generate" and first is not None and not problem]
     print(f"  time to first streamed output (/generate): p50 {statistics.median(firsts):.2f} s · "
           f"p95 {percentile95(firsts):.2f} s (goal under 1 s)")
+    print(f"  CPU over the measured minutes: server {figures['server_cpu']:.0f} s, "
+          f"the {users} simulated pages {figures['pages_cpu']:.0f} s")
+    warmed, end = figures["warmed"], figures["end"]
     print(f"server memory: {warmed:.0f} MB after {warm_up:g} min of the same traffic, "
-          f"{end:.0f} MB at the end ({100 * (end / warmed - 1):+.1f} %; "
-          "goal within 10 %)")
-    print("  memory every 30 s (MB): " + " ".join(f"{megabytes:.0f}" for megabytes in timeline.result()))
+          f"{end:.0f} MB at the end ({100 * (end / warmed - 1):+.1f} %; goal within 10 %)")
+    print("  memory every 30 s (MB): " + " ".join(f"{megabytes:.0f}" for megabytes in figures["timeline"]))
     for error in sorted(set(errors))[:5]:
         print(f"    error: {error}")
     return 1 if errors else 0
