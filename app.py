@@ -7,13 +7,19 @@ of this folder's ``checkpoints/`` and ``models.json`` as the environment sets
 it (see ``studio.settings``) and serves it. The app itself is ``studio/``.
 """
 
+import os
 from pathlib import Path
 
 from lm.runtime import limit_allocator_arenas, map_large_blocks, return_freed_memory_every
 
+KEPT_REQUEST_RECORDS = 100
+
 limit_allocator_arenas()  # before the server's threads start: their freed memory stays where the next one finds it
 map_large_blocks()  # models' weights and long texts' logits go back to the system whole when freed
 return_freed_memory_every()  # and what requests freed goes back to the system, so memory stays level
+# Monitoring is off, yet Gradio keeps a record (a dict) of each past request, 10,000 by default: an hour of a
+# lesson's traffic, growing all along. A hundred is plenty.
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", str(KEPT_REQUEST_RECORDS))
 
 from studio.handlers import Studio  # noqa: E402
 from studio.layout import CSS, build_demo  # noqa: E402

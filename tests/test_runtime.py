@@ -124,3 +124,11 @@ def test_a_server_maps_every_large_block_even_after_freeing_one():
 
     assert mapped("default") < 3 << 20  # the raised threshold put it in the heap
     assert mapped("fixed") >= 3 << 20  # a mapping of its own, returned whole when freed
+
+
+def test_the_app_keeps_a_short_record_of_past_requests():
+    """Gradio records every request (for monitoring, which the app turns
+    off) up to 10,000; the app keeps a hundred, so the record is full within
+    a minute of class instead of growing through the lesson."""
+    kept, = printed_by_a_fresh_interpreter("import app; print(app.demo._queue.ANALYTICS_MAX_EVENTS)")
+    assert int(kept) == 100
