@@ -20,9 +20,12 @@ extra trained models, more than the cache holds (``LM_MAX_LOADED_MODELS=2``),
 so models are dropped and loaded again all along; meanwhile one model trains
 in the Train view (started with the warm-up, for up to the Train view's 10
 minutes). Each user waits ``--think`` seconds between requests (a student
-reading); the first ``--warm-up`` minutes of the same traffic, the training
-run included, are not counted: they fill what is bounded (the model cache,
-the 200 step sessions) as a lesson's first minutes would. It prints errors,
+reading); the first ``--warm-up`` minutes (default 5) of the same traffic,
+the training run included, are not counted: they fill what is bounded (the
+model cache, the 200 step sessions, Gradio's record of the last hundred
+requests, the free space the allocator's arenas settle at, which an
+in-process probe saw level off after 4 to 5 minutes) as a lesson's first
+minutes would. It prints errors,
 p95 latency per kind, p95 time to first output, and the server's memory
 after warm-up and at the end (each read when the users pause, with the
 same two extra models loaded last, after the app's next return of freed
@@ -381,7 +384,7 @@ def main() -> None:
     parser.add_argument("--classroom", action="store_true", help="mix /generate, /inspect and /step traffic")
     parser.add_argument("--soak", type=float, metavar="MINUTES", help="mixed lesson traffic for this long (see above)")
     parser.add_argument("--think", type=float, default=2.0, help="seconds between a user's requests in the soak")
-    parser.add_argument("--warm-up", type=float, default=2.0, help="minutes of the soak's traffic before measuring")
+    parser.add_argument("--warm-up", type=float, default=5.0, help="minutes of the soak's traffic before measuring")
     args = parser.parse_args()
     if args.soak:
         sys.exit(soak(args.users, args.soak, args.think, args.warm_up))

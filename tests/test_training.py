@@ -1,4 +1,5 @@
 import json
+import random
 import subprocess
 import sys
 
@@ -41,6 +42,27 @@ def test_train_cli_end_to_end_then_evaluate_reproduces_the_figure(tmp_path):
     assert json.loads(evaluated.stdout)["loss"] == pytest.approx(metrics["test"]["loss"], rel=1e-6)
     model, tokenizer = lm.load(out)
     assert tokenizer.level == "word" and model.hidden_size == 32
+
+
+def test_nt_asgd_scores_test_with_the_weights_it_saves(tmp_path):
+    """An NT-ASGD run whose best epoch comes before its last: the recorded
+    test figure is the saved checkpoint's, not the averaged weights' of the
+    last epoch."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    words = [f"w{index}" for index in range(12)]
+    for split, seed, count, repeat in (("train", 1, 60, 20), ("valid", 2, 400, 1), ("test", 3, 400, 1)):
+        generator = random.Random(seed)  # valid and test follow no pattern of train's: the model overfits
+        line = " ".join(generator.choice(words) for _ in range(count))
+        (corpus / f"{split}.txt").write_text("\n".join([line] * repeat) + "\n", encoding="utf-8")
+    config = config_from(corpus=None, text_file=str(corpus), level="word", optimizer="nt-asgd", nonmono=1,
+                         learning_rate=10, epochs=12, hidden_size=64, embedding_size=16, num_layers=1, dropout=0.0,
+                         batch_size=4, bptt=8, schedule="constant")
+    metrics = train(config, tmp_path / "model")
+    assert metrics["averaging_from_epoch"] <= metrics["best_epoch"] < metrics["epochs"]
+    evaluated = run("-m", "lm.evaluate", str(tmp_path / "model"), "--text-file", str(corpus), "--split", "test")
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert json.loads(evaluated.stdout)["loss"] == pytest.approx(metrics["test"]["loss"], rel=1e-6)
 
 
 def test_bad_flags_are_refused_with_a_clear_message(tmp_path):
