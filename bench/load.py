@@ -45,7 +45,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
-import json
 import os
 import statistics
 import sys
@@ -60,7 +59,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from lm.runtime import RETURN_FREED_MEMORY_SECONDS  # noqa: E402
 from studio.settings import INT8_DEFAULT  # noqa: E402
-from studio_server import running_studio  # noqa: E402
+from studio_server import (OUTPUT_MESSAGES, endpoint_indexes, join_request, running_studio,  # noqa: E402
+                           server_sent_message)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -180,9 +180,6 @@ def extra_models(folder: Path) -> Path:
     return folder
 
 
-OUTPUT = ("process_generating", "process_completed")  # the server-sent messages that carry output
-
-
 class Page:
     """One student's open page, driving the studio over raw HTTP the way the
     browser does: join the queue with the endpoint's index, then read the
@@ -199,18 +196,15 @@ class Page:
     async def call(self, api_name: str, *data) -> tuple[list, float]:
         """(the request's final output, seconds to its first output)."""
         started = time.perf_counter()
-        joined = await self.http.post("queue/join", json={
-            "data": list(data), "fn_index": self.endpoints[api_name], "session_hash": self.session,
-            "event_data": None, "trigger_id": None})
+        joined = await self.http.post("queue/join", json=join_request(self.endpoints[api_name], list(data),
+                                                                      self.session))
         joined.raise_for_status()
         event, first = joined.json()["event_id"], None
         async with self.http.stream("GET", "queue/data", params={"session_hash": self.session}) as response:
             response.raise_for_status()
             async for line in response.aiter_lines():
-                if not line.startswith("data:"):
-                    continue
-                message = json.loads(line[len("data:"):])
-                if message.get("event_id") != event or message["msg"] not in OUTPUT:
+                message = server_sent_message(line)
+                if message is None or message.get("event_id") != event or message["msg"] not in OUTPUT_MESSAGES:
                     continue
                 first = first if first is not None else time.perf_counter() - started
                 if message["msg"] == "process_completed":
@@ -220,43 +214,39 @@ class Page:
         raise RuntimeError(f"the stream of /{api_name} ended before the request completed")
 
 
-def endpoint_indexes(url: str) -> dict[str, int]:
-    """API name -> the index the page sends with each request."""
-    config = httpx.get(url + "config", timeout=30).json()
-    return {dependency["api_name"]: dependency["id"] for dependency in config["dependencies"]}
-
+# Each kind of soak request answers (problem or None, seconds to its first output).
 
 async def streamed_generate(page: Page, seed: int) -> tuple[str | None, float]:
-    """(problem, seconds to the first streamed output) of one /generate."""
     (texts,), first = await page.call("generate", "tiny-shakespeare", "ROMEO:\n", [0.5, 0.8, 1.0, 1.3], 100, seed,
                                       None, None, INT8_DEFAULT)
     return (None if len(texts) == 4 else "wrong shape"), first
 
 
-async def score(page: Page, seed: int) -> str | None:
-    (result,), _ = await page.call("score", "tiny-shakespeare-words", "to be or not to be , that is the question")
-    return None if result["perplexity"] > 1 else "no perplexity"
+async def score(page: Page, seed: int) -> tuple[str | None, float]:
+    (result,), first = await page.call("score", "tiny-shakespeare-words", "to be or not to be , that is the question")
+    return (None if result["perplexity"] > 1 else "no perplexity"), first
 
 
-async def step_clicks(page: Page, seed: int) -> str | None:
+async def step_clicks(page: Page, seed: int) -> tuple[str | None, float]:
     """A step-mode start and three clicks on the first candidate."""
-    (answer,), _ = await page.call("step", None, "tiny-shakespeare", "ROMEO:\n", "start", None, 1.0, 10, seed)
+    (answer,), first = await page.call("step", None, "tiny-shakespeare", "ROMEO:\n", "start", None, 1.0, 10, seed)
     for _ in range(3):
         (answer,), _ = await page.call("step", answer["state"], "tiny-shakespeare", "", "pick",
                                        answer["candidates"][0]["token_id"], 1.0, 10, seed)
-    return None if len(answer["text"]) == len("ROMEO:\n") + 3 else "wrong text"
+    return (None if len(answer["text"]) == len("ROMEO:\n") + 3 else "wrong text"), first
 
 
-async def other_model(page: Page, seed: int) -> str | None:
-    (texts,), _ = await page.call("generate", EXTRA_MODELS[seed % len(EXTRA_MODELS)], "one . two .", [1.0], 30, seed,
-                                  None, None, INT8_DEFAULT)
-    return None if len(texts) == 1 else "wrong shape"
+async def other_model(page: Page, seed: int) -> tuple[str | None, float]:
+    (texts,), first = await page.call("generate", EXTRA_MODELS[seed % len(EXTRA_MODELS)], "one . two .", [1.0], 30,
+                                      seed, None, None, INT8_DEFAULT)
+    return (None if len(texts) == 1 else "wrong shape"), first
 
 
 SOAK_KINDS = {"generate": streamed_generate, "score": score, "step": step_clicks, "other model": other_model}
 
 
-async def soak_user(page: Page, user: int, deadline: float, think: float) -> list[tuple[str, float, float | None, str | None]]:
+async def soak_user(page: Page, user: int, deadline: float,
+                    think: float) -> list[tuple[str, float, float | None, str | None]]:
     """(kind, seconds, seconds to first output, problem) of each request until ``deadline``."""
     outcomes, index = [], 0
     kinds = list(SOAK_KINDS)
@@ -265,8 +255,7 @@ async def soak_user(page: Page, user: int, deadline: float, think: float) -> lis
         started = time.perf_counter()
         first = None
         try:
-            answer = await SOAK_KINDS[kind](page, user * 100_000 + index)
-            problem, first = answer if isinstance(answer, tuple) else (answer, None)
+            problem, first = await SOAK_KINDS[kind](page, user * 100_000 + index)
         except Exception as error:  # every failure is counted, not raised
             problem = f"{type(error).__name__}: {error}"[:200]
         outcomes.append((kind, time.perf_counter() - started, first, problem))
@@ -306,13 +295,13 @@ async def warm(url: str, endpoints: dict[str, int]) -> None:
     """Every kind and every model once."""
     page = Page(url, endpoints)
     for index, kind in enumerate([*SOAK_KINDS, *["other model"] * len(EXTRA_MODELS)]):
-        problem = await SOAK_KINDS[kind](page, index)
-        if isinstance(problem, tuple) and problem[0] or isinstance(problem, str):
+        problem, _ = await SOAK_KINDS[kind](page, index)
+        if problem:
             raise RuntimeError(f"{kind} failed while warming up: {problem}")
     await page.http.aclose()
 
 
-async def classroom(url: str, endpoints: dict[str, int], pid: int, users: int, minutes: float, think: float,
+async def soak_traffic(url: str, endpoints: dict[str, int], pid: int, users: int, minutes: float, think: float,
                     warm_up: float) -> dict:
     """The warm-up, then the measured minutes: outcomes, memory readings and
     the CPU seconds the server and the simulated pages spent measuring."""
@@ -342,8 +331,8 @@ def soak(users: int, minutes: float, think: float, warm_up: float) -> int:
         asyncio.run(warm(url, endpoints))
         playwright, browser = start_training(url, minutes=min(10.0, max(0.25, round(4 * (warm_up + minutes)) / 4)))
         with concurrent.futures.ThreadPoolExecutor(1) as thread:  # a loop of its own, beside the browser's
-            figures = thread.submit(asyncio.run, classroom(url, endpoints, process.pid, users, minutes, think,
-                                                           warm_up)).result()
+            figures = thread.submit(asyncio.run, soak_traffic(url, endpoints, process.pid, users, minutes,
+                                                              think, warm_up)).result()
         browser.close()
         playwright.stop()
     outcomes = figures["outcomes"]

@@ -1,4 +1,6 @@
-"""Start ``app.py`` in a subprocess on a free loopback port and wait for it."""
+"""Start ``app.py`` in a subprocess on a free loopback port and wait for it;
+and the pieces of the protocol the page speaks to it over raw HTTP (join the
+queue with an endpoint's index, then read the session's server-sent events)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,30 @@ import socket
 import subprocess
 import sys
 import time
+import json
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+OUTPUT_MESSAGES = ("process_generating", "process_completed")  # the server-sent messages that carry output
+
+
+def endpoint_indexes(url: str) -> dict[str, int]:
+    """API name -> the index the page sends with each request."""
+    with urllib.request.urlopen(url + "config", timeout=30) as response:
+        config = json.load(response)
+    return {dependency["api_name"]: dependency["id"] for dependency in config["dependencies"]}
+
+
+def join_request(endpoint: int, data: list, session: str) -> dict:
+    """The body of ``POST gradio_api/queue/join`` for one request of a page."""
+    return {"data": data, "fn_index": endpoint, "session_hash": session, "event_data": None, "trigger_id": None}
+
+
+def server_sent_message(line: str) -> dict | None:
+    """The message of one line of ``gradio_api/queue/data``, or None for a line without one."""
+    return json.loads(line[len("data:"):]) if line.startswith("data:") else None
 
 
 def free_port() -> int:

@@ -6,7 +6,6 @@ endpoint."""
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,10 +15,9 @@ import pytest
 
 from lm.inspection import FEATURES
 from studio.forms import COMPARE
-from studio_server import running_studio
+from studio_server import OUTPUT_MESSAGES, endpoint_indexes, join_request, running_studio, server_sent_message
 
 FIRST_FEATURE = list(FEATURES)[0]
-OUTPUT = ("process_generating", "process_completed")  # the messages that carry output
 LONG = {  # each holds the worker for seconds when nobody leaves (the most columns and tokens each allows)
     "generate": ["tiny-shakespeare", "ROMEO:", [0.5, 0.7, 0.9, 1.1, 1.3, 1.5], 2000, 0, None, None, False],
     "generate_view": ["tiny-shakespeare", "ROMEO:", COMPARE, 0.8, "0.5, 0.7, 0.9, 1.1, 1.3, 1.5", 1000, 0, 0, 0.5,
@@ -40,8 +38,7 @@ def server():
 @pytest.fixture(scope="module")
 def endpoints(server) -> dict[str, int]:
     """Endpoint name -> the index the page sends with each request."""
-    config = httpx.get(server + "config", timeout=30).json()
-    return {dependency["api_name"]: dependency["id"] for dependency in config["dependencies"]}
+    return endpoint_indexes(server)
 
 
 class Stream:
@@ -51,8 +48,7 @@ class Stream:
     def __init__(self, url: str, endpoint: int, data: list):
         session = uuid.uuid4().hex
         self.http = httpx.Client(base_url=url + "gradio_api/", timeout=60)
-        joined = self.http.post("queue/join", json={"data": data, "fn_index": endpoint, "session_hash": session,
-                                                    "event_data": None, "trigger_id": None})
+        joined = self.http.post("queue/join", json=join_request(endpoint, data, session))
         joined.raise_for_status()
         request = self.http.build_request("GET", "queue/data", params={"session_hash": session})
         self.response = self.http.send(request, stream=True)
@@ -61,8 +57,8 @@ class Stream:
 
     def _read(self) -> Iterator[dict]:
         for line in self.response.iter_lines():
-            if line.startswith("data:"):
-                yield json.loads(line[len("data:"):])
+            if (message := server_sent_message(line)) is not None:
+                yield message
 
     def first_output(self) -> tuple[float, list[str]]:
         """When the first output came (``time.monotonic``) and the kinds of
@@ -70,7 +66,7 @@ class Stream:
         kinds = []
         for message in self.messages:
             kinds.append(message["msg"])
-            if message["msg"] in OUTPUT:
+            if message["msg"] in OUTPUT_MESSAGES:
                 return time.monotonic(), kinds
         raise AssertionError(f"the stream ended without output: {kinds}")
 

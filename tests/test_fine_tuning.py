@@ -23,8 +23,9 @@ def english(tmp_path):
     text = "".join((REPO / name).read_text(encoding="utf-8")
                    for name in ("README.md", "docs/architecture.md", "docs/reliability.md"))
     paragraphs = "".join(character for character in text if character in tokenizer.index).split("\n\n")
-    splits = {"train": [paragraph for index, paragraph in enumerate(paragraphs) if index % 10 not in (4, 9)],
-              "valid": paragraphs[4::10], "test": paragraphs[9::10]}
+    splits = {"train": [], "valid": [], "test": []}
+    for index, paragraph in enumerate(paragraphs):
+        splits[{4: "valid", 9: "test"}.get(index % 10, "train")].append(paragraph)
     folder = tmp_path / "english"
     folder.mkdir()
     for split, kept in splits.items():
