@@ -2,9 +2,9 @@
 
     python train.py --corpus NAME [--text-file PATH] [--preset NAME] [--max-minutes M] [--epochs N] --out DIR
 
-Every setting of ``lm.config.TrainConfig`` is a flag; a preset fills in the
+Every setting of ``lm.training.config.TrainConfig`` is a flag; a preset fills in the
 settings of one reference system and explicit flags override it. Which
-settings a run gets is decided by ``lm.planning.plan_run``; this script parses
+settings a run gets is decided by ``lm.training.planning.plan_run``; this script parses
 the flags, prints one line per epoch and shows a progress bar on a terminal.
 """
 
@@ -21,11 +21,11 @@ from dataclasses import fields
 
 from tqdm import tqdm
 
-from lm.config import PRESETS, TrainConfig
 from lm.corpora import CorpusUnavailable
-from lm.planning import plan_run
-from lm.preparation import prepare
 from lm.training import TrainEvent, TrainingDiverged, TrainingInterrupted, train
+from lm.training.config import PRESETS, TrainConfig
+from lm.training.planning import plan_run
+from lm.training.run import prepare
 
 INTERRUPTED_EXIT = 130
 CLI_ONLY = ("out", "preset", "push_to_hub", "private", "resume")
@@ -159,13 +159,13 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def publish(parser: argparse.ArgumentParser, out: str, repo_id: str, private: bool) -> None:
-    from lm.push import push
+    from lm.hub.publishing import push
 
     try:
         url = push(out, repo_id, private=private)
     except Exception as error:  # authentication, permissions, network: the checkpoint stays saved
         parser.exit(1, f"error: publishing to {repo_id} failed ({type(error).__name__}: {error}); "
-                       f"the checkpoint is saved in {out}; retry with python -m lm.push {out} {repo_id}\n")
+                       f"the checkpoint is saved in {out}; retry with python -m lm push {out} {repo_id}\n")
     print(f"published {out} -> {url}", flush=True)
 
 

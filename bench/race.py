@@ -43,12 +43,12 @@ import torch.nn.functional as F
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from lm.corpora import local_tiny_shakespeare  # noqa: E402
-from lm.hub import load  # noqa: E402
 from lm.data import batchify, windows  # noqa: E402
-from lm.evaluation import DEFAULT_EVAL_BPTT, evaluate  # noqa: E402
+from lm.hub import load  # noqa: E402
 from lm.model import LSTMLanguageModel  # noqa: E402
-from lm.config import config_from  # noqa: E402
-from lm.preparation import prepare  # noqa: E402
+from lm.scoring import DEFAULT_EVAL_BPTT, evaluate  # noqa: E402
+from lm.training.config import config_from  # noqa: E402
+from lm.training.run import prepare  # noqa: E402
 
 GPT_REFERENCE = 1.886
 CHAR_TARGET = 1.50

@@ -131,9 +131,9 @@ def grid_benchmark(repeats: int) -> None:
 
 def quality_benchmark(max_tokens: int) -> None:
     from lm.checkpoints import list_checkpoints, read_metrics
-    from lm.hub import load
     from lm.corpora import load_corpus, local_tiny_shakespeare
-    from lm.evaluation import evaluate
+    from lm.hub import load
+    from lm.scoring import evaluate
 
     root = Path(__file__).resolve().parent.parent
     shakespeare = local_tiny_shakespeare()

@@ -26,11 +26,11 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lm.corpora import Corpus  # noqa: E402
 from lm.model import LSTMLanguageModel  # noqa: E402
-from lm.tokenizer import Tokenizer  # noqa: E402
-from lm.config import config_from  # noqa: E402
-from lm.preparation import Prepared  # noqa: E402
 from lm.runtime import use_bf16  # noqa: E402
+from lm.tokenizer import Tokenizer  # noqa: E402
 from lm.training import train  # noqa: E402
+from lm.training.config import config_from  # noqa: E402
+from lm.training.run import Prepared  # noqa: E402
 
 VOCAB, EMBEDDING, HIDDEN, LAYERS, DROPOUT = 14_174, 512, 512, 3, 0.65
 BATCH, BPTT = 128, 50

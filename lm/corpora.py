@@ -4,7 +4,7 @@ Every corpus is returned as a ``Corpus``: lines of text for ``train``,
 ``valid`` and ``test``, plus how they are tokenized. This is the only module
 that knows Hub dataset ids. Hub corpora (and a local copy of one) are read
 through Hugging Face ``datasets``; Tiny Shakespeare is downloaded once and cached
-(``lm.text_files``, standard library only); Human
+(``lm.files``, standard library only); Human
 Numbers is generated and local text files are read in plain Python.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from lm.text_files import download_text, read_text_file
+from lm.files import download_text, read_text_file
 
 SPLITS = ("train", "valid", "test")
 TINY_SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"

@@ -178,7 +178,7 @@ def stream(
     ``options`` are ``SamplingSettings`` fields (``temperatures=[0.5, 1.0]``).
     ``details=False`` skips the decoded pieces and the top-5 alternatives;
     ``readings`` (fp32 only) gets the top layer's gates after each model step
-    (``lm.inspection``). ``prompt``: text, or a ``Prompt`` from ``encode_prompt``."""
+    (``lm.lesson.inspection``). ``prompt``: text, or a ``Prompt`` from ``encode_prompt``."""
     settings = SamplingSettings.of(settings, **options)
     encoded = as_prompt(tokenizer, prompt)
     model.eval()

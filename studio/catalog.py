@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lm.checkpoints import list_checkpoints, load_folder, read_metrics
-from lm.hub import Progress, cached_folder, download
+from lm.hub.cache import Progress, cached_folder, download
 from lm.model import LSTMLanguageModel
 from lm.quantize import quantize_int8
 from lm.tokenizer import Tokenizer

@@ -17,12 +17,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from lm.budget import WORD_UNKNOWN_RATE
-from lm.config import TrainConfig, config_from
-from lm.planning import plan_run
-from lm.inspection import MAX_INSPECT_UNITS
+from lm.training.budget import WORD_UNKNOWN_RATE
+from lm.training.config import TrainConfig, config_from
+from lm.training.planning import plan_run
+from lm.lesson.inspection import MAX_INSPECT_UNITS
 from lm.sampling import SamplingSettings
-from lm.text_files import check_text, read_text_file
+from lm.files import check_text, read_text_file
 from studio.settings import AUTOMATIC, EXAMPLES, PASTE, SHIPPED_MODELS, TRAIN_PRESETS, TRAIN_SNAPSHOTS, UPLOAD, Settings
 
 COMPARE = "Compare temperatures"  # the page's view modes
@@ -111,7 +111,7 @@ def train_request(corpus_choice: str, upload: str | None, level: str, preset: st
                   settings: Settings, pasted: str = "", init_from: str | None = None) -> TrainRequest:
     """The Train form as a ``TrainRequest``. An upload or a pasted text is
     checked before it is copied to a fresh temporary folder; the automatic
-    size is the trainer's own pick for the budget (``lm.planning.plan_run``,
+    size is the trainer's own pick for the budget (``lm.training.planning.plan_run``,
     as ``train.py --max-minutes`` picks: the training process makes it, with
     its probe, from ``plan``), and ``init_from`` fine-tunes."""
     name = check_model_name(name)

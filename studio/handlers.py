@@ -15,8 +15,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from lm.distribution import next_token_logits, temperature_effect, top_probabilities
-from lm.loss_chart import loss_curve_svg
+from lm.scoring import next_token_logits, top_probabilities
+from lm.lesson.temperature import temperature_effect
+from lm.hub.loss_chart import loss_curve_svg
 from lm.prompt import encode_prompt
 from lm.sampling import Collector, Step, stream
 from lm.scoring import score

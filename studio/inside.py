@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import gradio as gr
 import torch
 
-from lm.inspection import (
+from lm.lesson.inspection import (
     FEATURES,
     MAX_INSPECT_UNITS,
     SIGNALS,

@@ -33,8 +33,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
-from lm.config import TrainConfig
-from lm.run_state import TrainEvent
+from lm.training.config import TrainConfig
+from lm.training.run import TrainEvent
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,16 @@ from studio.scripts import GUESS_NEW_RUN, GUESS_REVEAL, GUESS_SWITCH
 from studio.step_mode import StepMode
 from studio.step_sessions import StepSessions
 from studio.time_lapse import TimeLapse
-from studio.settings import AUTOMATIC, INT8_DEFAULT, MAX_COLUMNS, PAGE_TEMPERATURES, PASTE, SCRATCH, TRAIN_PRESETS, UPLOAD
+from studio.settings import (
+    AUTOMATIC,
+    INT8_DEFAULT,
+    MAX_COLUMNS,
+    PAGE_TEMPERATURES,
+    PASTE,
+    SCRATCH,
+    TRAIN_PRESETS,
+    UPLOAD,
+)
 
 CSS = """
 body.lm-large .gradio-container { zoom: 1.3; }

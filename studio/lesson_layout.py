@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from lm.inspection import FEATURES, MAX_INSPECT_TOKENS, MAX_INSPECT_UNITS, SIGNALS
-from lm.stepping import MAX_CANDIDATES
+from lm.lesson.inspection import FEATURES, MAX_INSPECT_TOKENS, MAX_INSPECT_UNITS, SIGNALS
+from lm.lesson.stepping import MAX_CANDIDATES
 from studio.every_model import MAX_MODELS as MAX_EVERY_MODELS
 from studio.every_model import EveryModel
 from studio.handlers import Studio

@@ -10,7 +10,7 @@ import functools
 import html
 from pathlib import Path
 
-from lm.novelty import NgramIndex
+from lm.lesson.novelty import NgramIndex
 from lm.tokenizer import EOS_ID, Tokenizer
 
 NO_INDEX = "no training index"

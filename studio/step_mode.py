@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from lm.stepping import StepSampler, check_step_settings
+from lm.lesson.stepping import StepSampler, check_step_settings
 from studio import step_views
 from studio.forms import whole
 from studio.handlers import Studio, user_error

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lm.stepping import StepSampler
+from lm.lesson.stepping import StepSampler
 
 
 @dataclass

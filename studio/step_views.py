@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 
-from lm.stepping import Choices
+from lm.lesson.stepping import Choices
 
 STYLE = """
 <style>

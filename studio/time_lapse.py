@@ -10,7 +10,7 @@ import math
 import threading
 
 from lm.sampling import SamplingSettings, generate
-from lm.snapshots import listed, load_snapshot
+from lm.training.snapshots import listed, load_snapshot
 from studio import forms
 from studio.handlers import Studio, user_error
 

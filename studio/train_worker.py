@@ -4,7 +4,7 @@
 
 The request (one JSON object on stdin: ``config``, ``out``, ``command``,
 ``sample_prompt``, ``threads``, and ``plan`` when the trainer picks the size:
-then the config comes from ``lm.planning.plan_run`` here, probing this
+then the config comes from ``lm.training.planning.plan_run`` here, probing this
 process's own speed) is read first; the run's events go to stdout, one JSON
 line each (``{"picked": line}`` when it picked, ``{"event": {...}}``, then
 ``{"done": metrics}`` or ``{"error": message}``). A line ``stop`` on stdin, or stdin closing (the
@@ -58,8 +58,8 @@ def main() -> int:
     _yield_to_the_studio()
     import torch
 
-    from lm.config import TrainConfig
-    from lm.planning import plan_run
+    from lm.training.config import TrainConfig
+    from lm.training.planning import plan_run
     from lm.training import train
 
     torch.set_num_threads(int(threads))

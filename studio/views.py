@@ -10,7 +10,7 @@ import html
 import math
 import re
 
-from lm.loss_chart import loss_curve_svg
+from lm.hub.loss_chart import loss_curve_svg
 from lm.prompt import Prompt
 from lm.tokenizer import EOS, UNK
 from studio.novelty_views import STYLE as NOVELTY_STYLE
@@ -124,7 +124,7 @@ def distribution_bars(tokens: list[str], table: dict[float, list[float]]) -> str
 
 def temperature_note(effects) -> str:
     """What each temperature did to the next-token distribution, one
-    paragraph per ``lm.distribution.TemperatureEffect``."""
+    paragraph per ``lm.lesson.temperature.TemperatureEffect``."""
     return "".join(f'<p class="lm-temperature" data-temperature="{effect.temperature:g}">{html.escape(effect.note)}</p>'
                    for effect in effects)
 

@@ -1,9 +1,15 @@
-"""One training run while it runs (``Run``: its parts, its progress, its
-training rows and windows), the events it reports (``TrainEvent``) and the
-metrics it ends with (``final_metrics``)."""
+"""One training run: its corpus made ready (``prepare``: the tokenizer, built
+on the train split or, when fine-tuning, the parent checkpoint's, and every
+split encoded as one id stream), the checks on its output folder made before
+it starts (so that a run does not fail hours in when it first saves), the
+run while it runs (``Run``: its parts, its progress, its training rows and
+windows), the events it reports (``TrainEvent``) and the metrics it ends
+with (``final_metrics``)."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -11,17 +17,70 @@ from pathlib import Path
 
 import torch
 
-from lm.config import TrainConfig
+from lm.corpora import Corpus, load_corpus
 from lm.data import batchify, variable_windows, windows, with_unknown_words
-from lm.distributed import Group
-from lm.evaluation import DEFAULT_EVAL_BPTT
+from lm.hub import load
 from lm.model import LSTMLanguageModel, LSTMState
-from lm.preparation import Prepared
-from lm.regularization import Regularization
-from lm.snapshots import parse_snapshots
-from lm.training_state import Progress
+from lm.scoring import DEFAULT_EVAL_BPTT
+from lm.tokenizer import UNK_ID, Tokenizer
+from lm.training.config import TrainConfig
+from lm.training.distributed import Group
+from lm.training.regularization import Regularization
+from lm.training.resume import Progress
+from lm.training.snapshots import parse_snapshots
 
 MAX_EXTRA_BPTT = 40  # variable BPTT never draws windows longer than bptt + this
+
+
+@dataclass
+class Prepared:
+    """A corpus turned into id streams with its tokenizer."""
+
+    corpus: Corpus
+    tokenizer: Tokenizer
+    ids: dict[str, torch.Tensor]  # split -> (N,) ids
+    parent: LSTMLanguageModel | None = None  # fine-tuning: the model training starts from
+
+    @property
+    def unknown_tokens(self) -> int:
+        """Training tokens outside the vocabulary (``<unk>``)."""
+        return int((self.ids["train"] == UNK_ID).sum())
+
+
+def prepare(config: TrainConfig) -> Prepared:
+    """Load the config's corpus, build its tokenizer and encode every split."""
+    corpus = load_corpus(config.corpus, config.text_file, config.level, config.dataset_revision,
+                         blank_lines=config.tokenizer == "whitespace")
+    parent = None
+    if config.init_from:  # fine-tuning: the parent's vocabulary, whatever the new text holds
+        parent, tokenizer = load(config.init_from)
+    else:
+        min_freq = config.min_freq if config.min_freq is not None else corpus.min_freq
+        tokenizer = Tokenizer.build(corpus.splits["train"], corpus.level, min_freq, config.max_vocab, config.tokenizer)
+    ids = {
+        split: torch.tensor(tokenizer.encode_lines(lines, corpus.eos_after_each), dtype=torch.long)
+        for split, lines in corpus.splits.items()
+    }
+    return Prepared(corpus, tokenizer, ids, parent)
+
+
+def check_writable(out: str | Path) -> None:
+    """Fail now, not hours from now, when ``out`` cannot be written."""
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        raise OSError(f"cannot write checkpoints to {out} ({error.strerror or error}); choose another --out") from error
+
+
+def check_space(out: str | Path, needed_bytes: int) -> None:
+    """Fail now when ``out``'s disk cannot hold the checkpoints."""
+    free = shutil.disk_usage(out).free
+    if free < needed_bytes:
+        raise OSError(f"{out} has {free / 1e6:,.0f} MB free; this run needs about {needed_bytes / 1e6:,.0f} MB "
+                      "for its checkpoints")
 
 
 @dataclass
@@ -66,7 +125,6 @@ class Run:
     regularization: Regularization | None
     progress: Progress = field(default_factory=Progress)
     optimizer: torch.optim.Optimizer | None = None
-    scheduler: torch.optim.lr_scheduler.LambdaLR | None = None
     total_steps: int = 1
     started: float = 0.0  # perf_counter() when the run started, less the time before a pause
     epoch_started: float = 0.0

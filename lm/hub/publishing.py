@@ -1,20 +1,18 @@
 """Publish a checkpoint folder to the Hugging Face Hub with a generated model
 card (metadata, command, metrics, loss curve, samples at three temperatures).
 
-    python -m lm.push DIR user/repo [--private]
+    python -m lm push DIR user/repo [--private]
 """
 
 from __future__ import annotations
 
-import argparse
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
-from lm.checkpoints import CARD_FILE, CHECKPOINT_FILES, CheckpointError, load_folder, read_metrics
-from lm.loss_chart import loss_curve_svg
-from lm.model_card import LOSS_CURVE_FILE, model_card
+from lm.checkpoints import CARD_FILE, CHECKPOINT_FILES, load_folder, read_metrics
+from lm.hub.card import LOSS_CURVE_FILE, model_card
+from lm.hub.loss_chart import loss_curve_svg
 from lm.sampling import DEFAULT_TEMPERATURES, SamplingSettings, generate
 
 SAMPLE_TOKENS = 120
@@ -54,22 +52,3 @@ def push(folder: str | Path, repo_id: str, private: bool = False, token: str | N
         commit = api.upload_folder(repo_id=repo_id, folder_path=staging,
                                    commit_message=f"Upload LSTM checkpoint {Path(folder).name}")
     return str(commit)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Publish a checkpoint folder to the Hugging Face Hub.")
-    parser.add_argument("folder", help="checkpoint folder (config.json, model.safetensors, vocab.json, metrics.json)")
-    parser.add_argument("repo_id", help="user/repo on the Hub")
-    parser.add_argument("--private", action="store_true", help="create the repo as private")
-    args = parser.parse_args(argv)
-    try:
-        url = push(args.folder, args.repo_id, args.private)
-    except (CheckpointError, OSError) as error:
-        parser.exit(1, f"error: {error}\n")
-    except Exception as error:  # the Hub's own errors: authentication, permissions, network
-        parser.exit(1, f"error: publishing to {args.repo_id} failed: {type(error).__name__}: {error}\n")
-    print(f"published {args.folder} -> {url}", file=sys.stdout)
-
-
-if __name__ == "__main__":
-    main()

@@ -9,13 +9,11 @@ file's metadata), answers "seen" for every n-gram of the training text, and
 for an n-gram that never occurred says "seen" with a small probability
 (sized for ``FALSE_POSITIVE_RATE``; ``false_positive_rate`` measures it).
 
-    python -m lm.novelty CHECKPOINT [--text-file PATH]   # add an index to an existing checkpoint
+    python -m lm novelty CHECKPOINT [--text-file PATH]   # add an index to an existing checkpoint
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,31 +128,3 @@ def false_positive_rate(index: NgramIndex, training_ids, alphabet: list[int], sa
     hashes = _hash_rows(random_ids)  # (samples,)
     unseen = ~numpy.isin(hashes, numpy.unique(ngram_hashes(training_ids, index.length)))
     return float(index.contains(hashes[unseen]).mean()) if unseen.any() else 0.0
-
-
-def main(argv: list[str] | None = None) -> None:
-    from lm.checkpoints import read_metrics
-    from lm.corpora import CORPORA, load_corpus
-    from lm.hub import load
-
-    parser = argparse.ArgumentParser(prog="python -m lm.novelty", description="Add a training index to a checkpoint.")
-    parser.add_argument("checkpoint", help="checkpoint folder")
-    parser.add_argument("--text-file", help="local copy of the checkpoint's training corpus")
-    args = parser.parse_args(argv)
-    try:
-        _, tokenizer = load(args.checkpoint)
-        metrics = read_metrics(args.checkpoint)
-        name = metrics.get("corpus") if metrics.get("corpus") in CORPORA else None
-        corpus = load_corpus(name, args.text_file, tokenizer.level, blank_lines=tokenizer.rule == "whitespace")
-    except (ValueError, OSError, RuntimeError) as error:
-        parser.exit(1, f"error: {error}\n")
-    ids = tokenizer.encode_lines(corpus.splits["train"], corpus.eos_after_each)
-    index = NgramIndex.build(ids, NGRAM_LENGTH[tokenizer.level])
-    path = index.save(args.checkpoint)
-    alphabet = list(range(2, len(tokenizer)))
-    print(json.dumps({"index": str(path), "bytes": path.stat().st_size, "ngrams": index.ngrams,
-                      "false_positive_rate": false_positive_rate(index, ids, alphabet)}))
-
-
-if __name__ == "__main__":
-    main()

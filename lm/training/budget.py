@@ -1,10 +1,10 @@
 """Settings picked from a time budget, for users who give only
-``--max-minutes``: the rule behind ``lm.planning.plan_run``.
+``--max-minutes``: the rule behind ``lm.training.planning.plan_run``.
 
 The best model per minute depends on how many tokens the machine gets
 through in that time: a small LSTM that sees the corpus many times beats a
 large one that sees it once. So a budget of ``MIN_PROBE_MINUTES`` or more
-starts with a probe (``lm.probe``, at most ``PROBE_SHARE`` of the budget,
+starts with a probe (``lm.training.probe``, at most ``PROBE_SHARE`` of the budget,
 which training then does not get) that times a few training steps of each
 ``CANDIDATES`` shape on the device and precision of the run, and
 ``pick_settings`` takes the largest candidate that still sees
@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from lm.config import PRESETS
+from lm.training.config import PRESETS
 
 # --unknown-word-rate of the word-level pick; the studio trains word models with it too.
 WORD_UNKNOWN_RATE = 0.5

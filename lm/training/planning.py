@@ -4,10 +4,10 @@ someone gave (``train.py``'s flags, the studio's Train form) into one
 
     settings ──▶ resume_from? ──▶ the interrupted run's own config
              ──▶ init_from?   ──▶ fine-tuning: the parent's shape, a gentler rate
-             ──▶ max_minutes? ──▶ a budget pick (lm.budget), after a throughput probe (lm.probe)
+             ──▶ max_minutes? ──▶ a budget pick (lm.training.budget), after a throughput probe (lm.training.probe)
              ──▶ otherwise    ──▶ a preset (or the corpus's own), then the settings
 
-It sits above ``lm.config`` (what a config is) and ``lm.probe`` (which trains
+It sits above ``lm.training.config`` (what a config is) and ``lm.training.probe`` (which trains
 candidate models to time them), so neither imports the other's caller.
 """
 
@@ -16,13 +16,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import lm.probe
-from lm import training_state
-from lm.budget import MIN_PROBE_MINUTES, Probe, describe, settings_for_budget
-from lm.config import FINE_TUNING, MODEL_FIELDS, PRESETS, TrainConfig, config_from
 from lm.corpora import default_level
 from lm.hub import load
 from lm.runtime import pick_device, use_bf16
+from lm.training.budget import MIN_PROBE_MINUTES, Probe, describe, settings_for_budget
+from lm.training.config import (
+    FINE_TUNING,
+    MODEL_FIELDS,
+    PRESETS,
+    TrainConfig,
+    config_from,
+)
+from lm.training.probe import probe_budget
+from lm.training.resume import STATE_JSON, has_state, load_state
 
 
 @dataclass(frozen=True)
@@ -70,10 +76,10 @@ def plan_run(settings: dict, preset: str | None = None, resume_from: str | Path 
 
 
 def _resumed(out: str | Path) -> Plan:
-    if not training_state.exists(out):
-        raise ValueError(f"{out} holds no interrupted run to resume ({training_state.STATE_JSON} is missing)")
-    snapshot = training_state.load_snapshot(out)
-    return Plan(TrainConfig(**snapshot.config), command=snapshot.command)
+    if not has_state(out):
+        raise ValueError(f"{out} holds no interrupted run to resume ({STATE_JSON} is missing)")
+    state = load_state(out)
+    return Plan(TrainConfig(**state.config), command=state.command)
 
 
 def _fine_tuning(settings: dict, preset: str | None) -> Plan:
@@ -104,7 +110,7 @@ def _budget_pick(settings: dict, allow_probe: bool = True) -> Plan:
     minutes = settings["max_minutes"]
     probe = None
     if allow_probe and minutes >= MIN_PROBE_MINUTES:
-        probe = lm.probe.probe_budget(settings, level)
+        probe = probe_budget(settings, level)
     measured = probe is not None and bool(probe.measurements)
     if probe is not None:
         settings = {**settings, "max_minutes": probe.training_seconds / 60}

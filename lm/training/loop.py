@@ -8,7 +8,9 @@ the test split. It reports through a callback and never prints.
 
 Read it top-down: ``train`` → ``start_run`` → ``train_epoch`` → ``train_step``,
 then ``end_epoch``, ``pause`` and ``finish``. All a run holds is one ``Run``;
-what a pause saves of it besides the tensors is its ``Progress``.
+what a pause saves of it besides the tensors is its ``Progress``. A step's
+learning rate is computed in ``train_step``, from the schedule and where the
+run stands.
 """
 
 from __future__ import annotations
@@ -22,21 +24,41 @@ from pathlib import Path
 
 import torch
 
-from lm import distributed, snapshots, training_state
 from lm.checkpoints import load_folder, save
-from lm.config import TrainConfig
 from lm.data import singletons, window_count
-from lm.disk import check_space, check_writable
-from lm.evaluation import DEFAULT_EVAL_BPTT, evaluate
+from lm.hub.card import model_card
+from lm.lesson.novelty import NGRAM_LENGTH, NgramIndex
 from lm.model import LSTMLanguageModel, LSTMState
-from lm.model_card import model_card
-from lm.novelty import NGRAM_LENGTH, NgramIndex
-from lm.optimization import averaged_weights, averaging_is_due, make_optimizer, make_scheduler, set_step_rate
-from lm.preparation import Prepared, prepare
-from lm.regularization import training_loss
 from lm.runtime import pick_device, reuse_freed_memory, seed_everything, use_bf16
-from lm.run_state import Run, TrainEvent, final_metrics
 from lm.sampling import generate
+from lm.scoring import DEFAULT_EVAL_BPTT, evaluate
+from lm.training import distributed, snapshots
+from lm.training.config import TrainConfig
+from lm.training.optimization import (
+    averaged_weights,
+    averaging_is_due,
+    learning_rate,
+    make_optimizer,
+    window_scale,
+)
+from lm.training.regularization import training_loss
+from lm.training.resume import (
+    ResumeState,
+    load_state,
+    remove_state,
+    restore_rng,
+    rng_states,
+    save_state,
+)
+from lm.training.run import (
+    Prepared,
+    Run,
+    TrainEvent,
+    check_space,
+    check_writable,
+    final_metrics,
+    prepare,
+)
 
 SAMPLE_TOKENS = 60  # length of the sample after each epoch
 STEP_EVENT_EVERY = 10  # steps between two step events
@@ -96,36 +118,33 @@ def start_run(config: TrainConfig, out: str | Path, prepared: Prepared | None, r
         check_space(out, 4 * 4 * model.parameter_count())  # best weights + resumable state
     if group is not None:
         torch.manual_seed(config.seed + 1 + group.rank)  # same initial weights, different dropout masks per rank
-    snapshot = training_state.load_snapshot(out) if resume else None
-    if snapshot is not None:
-        run.progress = snapshot.progress
+    paused = load_state(out) if resume else None
+    if paused is not None:
+        run.progress = paused.progress
     run.started = time.perf_counter() - run.progress.elapsed
     run.optimizer = make_optimizer(config, model.parameters(), averaging=bool(run.progress.averaging_from_epoch))
-    if snapshot is not None:
-        run.optimizer.load_state_dict(snapshot.optimizer)
-    run.scheduler = make_scheduler(config, run.optimizer, run)
-    if snapshot is not None:
-        restore(run, snapshot)
+    if paused is not None:
+        run.optimizer.load_state_dict(paused.optimizer)
+        restore(run, paused)
     return run
 
 
-def restore(run: Run, snapshot: training_state.Snapshot) -> None:
-    """Weights, schedule, carried state, random state and best weights as the pause left them."""
+def restore(run: Run, paused: ResumeState) -> None:
+    """Weights, carried state, random state and best weights as the pause left them."""
     if run.progress.processes != run.processes:
         raise ValueError(f"this run was paused with {run.progress.processes} process(es) and is resumed with "
                          f"{run.processes}; resume it with the same number (torchrun --nproc_per_node)")
-    run.model.load_state_dict(snapshot.model)
-    run.scheduler.load_state_dict(snapshot.scheduler)
-    carried = tuple(tensor.to(run.device) for tensor in snapshot.carried_state) if snapshot.carried_state else None
-    rng = snapshot.rng
+    run.model.load_state_dict(paused.model)
+    carried = tuple(tensor.to(run.device) for tensor in paused.carried_state) if paused.carried_state else None
+    rng = paused.rng
     if run.group is not None:  # this rank's rows and random state
         carried = None if carried is None else tuple(run.group.rows(tensor, dim=1) for tensor in carried)
         rng = {name: value[run.group.rank].clone() for name, value in rng.items()}  # a row of its own, not a view
     run.carried = carried
     if run.progress.best_epoch:
         run.best_state = copy.deepcopy(load_folder(run.out)[0].to(run.device).state_dict())
-    training_state.restore_rng(rng, run.device)
-    run.command = snapshot.command
+    restore_rng(rng, run.device)
+    run.command = paused.command
 
 
 def run_epochs(run: Run) -> bool:
@@ -174,12 +193,11 @@ def train_step(run: Run, inputs: torch.Tensor, targets: torch.Tensor,
     (loss + penalty).backward()
     stop, pausing = agree(run, loss_value)
     torch.nn.utils.clip_grad_norm_(run.model.parameters(), config.clip)
-    rate = run.scheduler.get_last_lr()[0]
-    # A shorter or longer window than bptt takes a proportionally smaller or larger step.
-    set_step_rate(run.optimizer, run.scheduler, inputs.size(1) / config.bptt if config.variable_bptt else 1.0)
+    rate = learning_rate(config, run)  # the schedule's rate where the run stands
+    for group in run.optimizer.param_groups:
+        group["lr"] = rate * window_scale(config, inputs.size(1))
     run.optimizer.step()
     progress.step += 1
-    run.scheduler.step()
     progress.tokens_seen += targets.numel() * run.processes
     progress.epoch_loss += loss_value * targets.numel()
     progress.epoch_tokens += targets.numel()
@@ -233,10 +251,7 @@ def end_epoch(run: Run) -> None:
             and averaging_is_due([earlier["valid_loss"] for earlier in progress.history], config.nonmono)):
         progress.averaging_from_epoch = progress.epoch + 1  # averaged SGD from the peak rate on
         run.optimizer = make_optimizer(config, run.model.parameters(), averaging=True)
-        run.scheduler = make_scheduler(config, run.optimizer, run)
-    else:
-        run.scheduler.step()  # the next epoch's rate: a plateau halves it
-    row.update(learning_rate=run.scheduler.get_last_lr()[0], elapsed=run.elapsed())
+    row.update(learning_rate=learning_rate(config, run), elapsed=run.elapsed())  # the next epoch's: a plateau halves it
     tokens_per_second = progress.epoch_tokens / max(time.perf_counter() - run.epoch_started, 1e-9)
     progress.position, progress.epoch_loss, progress.epoch_tokens = 0, 0.0, 0
     sample = None
@@ -267,14 +282,13 @@ def pause(run: Run, position: int, state: LSTMState | None) -> None:
     """Save a resumable state (rank 0, for every process) and raise ``TrainingInterrupted``."""
     progress = run.progress
     progress.position, progress.elapsed, progress.processes = position, run.elapsed(), run.processes
-    rng = training_state.rng_states(run.device)
+    rng = rng_states(run.device)
     if run.group is not None:  # rank 0 saves every rank's rows of the carried state and random state
         state = None if state is None else tuple(run.group.all_rows(tensor, dim=1) for tensor in state)  # (L, B, H)
         rng = {name: run.group.all_rows(value[None].to(run.device)).cpu() for name, value in rng.items()}  # (world, n)
     if run.is_main:
-        training_state.save_snapshot(run.out, training_state.Snapshot(
-            asdict(run.config), run.command, progress, run.model.state_dict(), run.optimizer.state_dict(),
-            run.scheduler.state_dict(), state, rng))
+        save_state(run.out, ResumeState(asdict(run.config), run.command, progress, run.model.state_dict(),
+                                        run.optimizer.state_dict(), state, rng))
     raise TrainingInterrupted(
         f"paused at epoch {progress.epoch}, step {progress.step}; the state is saved in {run.out}")
 
@@ -290,7 +304,7 @@ def finish(run: Run, stopped_early: bool) -> dict:
     if run.is_main:
         save(run.out, run.model, run.data.tokenizer, metrics, model_card(metrics))
         NgramIndex.build(run.data.ids["train"], NGRAM_LENGTH[run.data.tokenizer.level]).save(run.out)
-        training_state.remove(run.out)
+        remove_state(run.out)
     if run.group is not None:
         run.group.close()
     run.report(TrainEvent("done", len(run.progress.history), run.progress.step, 1.0, metrics["wall_seconds"], 0.0,

@@ -1,10 +1,10 @@
-"""The next-token distribution after a prompt and what temperature does to
-it: the probabilities at a temperature (``<unk>`` excluded, as the sampler
-never draws it), and three figures that say how sharp a distribution is (the
-top token's share, the perplexity of the distribution, the share outside the
-top k) at a temperature and at T = 1, with a plain-language note comparing
-them. The chart and the note of the studio both come from here, so they show
-one distribution."""
+"""What temperature does to the next-token distribution after a prompt
+(``lm.scoring`` gives the distribution): three figures that say how sharp a
+distribution is (the top token's share, the perplexity of the distribution,
+the share outside the top k) at a temperature and at T = 1, with a
+plain-language note comparing them. The studio's note comes from here and
+its chart from ``lm.scoring.top_probabilities``, both from one set of
+logits, so they show one distribution."""
 
 from __future__ import annotations
 
@@ -15,34 +15,12 @@ from dataclasses import dataclass
 import torch
 
 from lm.model import LSTMLanguageModel
-from lm.prompt import Prompt, as_prompt
+from lm.prompt import Prompt
 from lm.sampling import SamplingSettings
-from lm.tokenizer import UNK_ID, Tokenizer
+from lm.scoring import TOP_K, at_temperature, next_token_logits
+from lm.tokenizer import Tokenizer
 
-TOP_K = 10  # the note's "outside the top 10"
 HIGH_TEMPERATURE = 2.0  # from here on the note adds that the distribution is close to flat
-
-
-@torch.inference_mode()
-def next_token_logits(model: LSTMLanguageModel, tokenizer: Tokenizer, prompt: str | Prompt) -> torch.Tensor:
-    """The model's logits for the token after ``prompt``, ``<unk>``'s set to
-    -inf (never drawn); float64 on the CPU. Shape (V,)."""
-    encoded = as_prompt(tokenizer, prompt)
-    model.eval()
-    device = next(model.parameters()).device
-    logits, _ = model(torch.tensor([encoded.ids], device=device))  # (1, P, V)
-    last = logits[0, -1].detach().to("cpu", torch.float64)  # (V,)
-    last[UNK_ID] = -math.inf
-    return last
-
-
-def at_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
-    """``softmax(logits / T)``; at T = 0 all the mass is on the argmax. (V,) -> (V,)"""
-    if temperature == 0:
-        probabilities = torch.zeros_like(logits)
-        probabilities[logits.argmax()] = 1.0
-        return probabilities
-    return (logits / temperature).softmax(-1)
 
 
 @dataclass(frozen=True)
@@ -145,12 +123,3 @@ def explain_temperature(model: LSTMLanguageModel, tokenizer: Tokenizer, prompt: 
                         k: int = TOP_K) -> TemperatureEffect:
     """``temperature_effect`` for the token after ``prompt``."""
     return temperature_effect(next_token_logits(model, tokenizer, prompt), temperature, tokenizer, k)
-
-
-def top_probabilities(logits: torch.Tensor, tokenizer: Tokenizer, temperatures: tuple[float, ...],
-                      top: int = TOP_K) -> tuple[list[str], dict[float, list[float]]]:
-    """The ``top`` most likely tokens of ``logits`` (V,) at T = 1 and their
-    probability at each temperature (what the studio's chart shows)."""
-    chosen = logits.topk(min(top, logits.numel() - 1)).indices  # (K,)
-    table = {temperature: at_temperature(logits, temperature)[chosen].tolist() for temperature in temperatures}
-    return [tokenizer.token(token_id) for token_id in chosen.tolist()], table

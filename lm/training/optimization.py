@@ -3,16 +3,11 @@
 - AdamW, or NT-ASGD (Merity et al., 2017): plain SGD until the valid loss
   stops improving, then averaged SGD, whose running averages are the weights
   that are evaluated and saved (``averaged_weights``).
-- One ``LambdaLR`` per optimiser holds the schedule: warm-up then cosine,
-  one-cycle, halving on a valid plateau (the rule of ``ReduceLROnPlateau``),
-  or constant. Its factor is read from the run's progress each time it is
-  stepped, so a time budget, a resumed run and a new optimiser all find the
-  rate where the run stands.
-
-A step's rate is the schedule's rate times the step's window scale (variable
-BPTT: a window shorter or longer than ``bptt`` takes a proportionally smaller
-or larger step); ``set_step_rate`` writes it before ``optimizer.step()``, and
-the scheduler's next step writes the schedule's own rate back.
+- The schedule: warm-up then cosine, one-cycle, halving on a valid plateau
+  (the rule of ``ReduceLROnPlateau``), or constant. ``learning_rate`` reads
+  it from the run's progress, so a time budget, a resumed run and a new
+  optimiser all find the rate where the run stands; the training step sets
+  it, times the step's window scale, right before ``optimizer.step()``.
 """
 
 from __future__ import annotations
@@ -23,9 +18,8 @@ from contextlib import contextmanager
 from typing import Protocol
 
 import torch
-from torch.optim.lr_scheduler import LambdaLR
 
-from lm.config import TrainConfig
+from lm.training.config import TrainConfig
 
 PLATEAU_FACTOR = 0.5  # a plateau halves the rate
 PLATEAU_THRESHOLD = 1e-4  # a valid loss must beat the best by this fraction to count as better
@@ -52,10 +46,15 @@ def make_optimizer(config: TrainConfig, parameters: Iterable[torch.nn.Parameter]
     return torch.optim.SGD(parameters, lr=config.learning_rate, weight_decay=config.weight_decay)
 
 
-def make_scheduler(config: TrainConfig, optimizer: torch.optim.Optimizer, run: RunProgress) -> LambdaLR:
-    """The schedule of ``optimizer``: step it after each ``optimizer.step()``
-    and once after each epoch's validation (a plateau shows only then)."""
-    return LambdaLR(optimizer, lambda _: schedule_factor(config, run))
+def learning_rate(config: TrainConfig, run: RunProgress) -> float:
+    """The schedule's learning rate where ``run`` stands."""
+    return config.learning_rate * schedule_factor(config, run)
+
+
+def window_scale(config: TrainConfig, window_length: int) -> float:
+    """With variable BPTT, a window shorter or longer than ``bptt`` takes a
+    proportionally smaller or larger step."""
+    return window_length / config.bptt if config.variable_bptt else 1.0
 
 
 def schedule_factor(config: TrainConfig, run: RunProgress) -> float:
@@ -93,12 +92,6 @@ def plateau_halvings(valid_losses: Sequence[float], learning_rate: float) -> int
         elif learning_rate * PLATEAU_FACTOR ** halvings * (1 - PLATEAU_FACTOR) > PLATEAU_MIN_CHANGE:
             halvings += 1
     return halvings
-
-
-def set_step_rate(optimizer: torch.optim.Optimizer, scheduler: LambdaLR, window_scale: float) -> None:
-    """Give the coming ``optimizer.step()`` the schedule's rate times ``window_scale``."""
-    for group, rate in zip(optimizer.param_groups, scheduler.get_last_lr()):
-        group["lr"] = rate * window_scale
 
 
 @contextmanager

@@ -1,10 +1,12 @@
-"""The resumable state of an interrupted training run, as safetensors + JSON.
+"""The resume state of a paused training run (``ResumeState``), as
+safetensors + JSON. ("Snapshot" names only the time-lapse weights of
+``lm.training.snapshots``.)
 
 ``resume.safetensors`` holds every tensor (current weights, optimiser moments,
 the LSTM state carried between windows, the random-number generator states)
 and ``resume.json`` everything else (the config, the command, the run's
-``Progress``: where in the data it stopped, counters, history; the
-scheduler's state). Nothing is pickled; both files are written atomically,
+``Progress``: where in the data it stopped, counters, history; the learning
+rate needs no state of its own, it is computed from the progress). Nothing is pickled; both files are written atomically,
 the tensors first, so a crash mid-save leaves the previous pair usable or,
 between the two writes, a mismatch that is detected.
 """
@@ -48,7 +50,7 @@ class Progress:
 
 
 @dataclass
-class Snapshot:
+class ResumeState:
     """Everything needed to continue a run exactly where it stopped."""
 
     config: dict
@@ -56,42 +58,40 @@ class Snapshot:
     progress: Progress
     model: dict[str, torch.Tensor]
     optimizer: dict
-    scheduler: dict
     carried_state: tuple[torch.Tensor, torch.Tensor] | None
     rng: dict[str, torch.Tensor]
 
 
-def exists(folder: str | Path) -> bool:
+def has_state(folder: str | Path) -> bool:
     return (Path(folder) / STATE_JSON).is_file() and (Path(folder) / STATE_TENSORS).is_file()
 
 
-def save_snapshot(folder: str | Path, snapshot: Snapshot) -> None:
+def save_state(folder: str | Path, state: ResumeState) -> None:
     folder = Path(folder)
     # Copies, so that tied weights (one tensor under two names) are stored twice rather than refused.
-    tensors = {f"model.{name}": tensor.detach().cpu().clone() for name, tensor in snapshot.model.items()}
+    tensors = {f"model.{name}": tensor.detach().cpu().clone() for name, tensor in state.model.items()}
     optimizer_state = {}
-    for index, values in snapshot.optimizer["state"].items():
+    for index, values in state.optimizer["state"].items():
         for key, value in values.items():
             tensors[f"optimizer.{index}.{key}"] = torch.as_tensor(value).detach().cpu().contiguous()
         optimizer_state[str(index)] = sorted(values)
-    if snapshot.carried_state is not None:
-        tensors["carried.hidden"], tensors["carried.cell"] = (t.detach().cpu().contiguous() for t in snapshot.carried_state)
-    for name, value in snapshot.rng.items():
+    if state.carried_state is not None:
+        tensors["carried.hidden"], tensors["carried.cell"] = (t.detach().cpu().contiguous() for t in state.carried_state)
+    for name, value in state.rng.items():
         tensors[f"rng.{name}"] = value.cpu().contiguous()
     identity = secrets.token_hex(8)  # pairs the two files: a crash between the writes is detected
     write_atomic(folder / STATE_TENSORS, serialize(tensors, metadata={"snapshot": identity}))
     write_json(folder / STATE_JSON, {
         "snapshot": identity,
-        "config": snapshot.config,
-        "command": snapshot.command,
-        "progress": asdict(snapshot.progress),
-        "optimizer_param_groups": snapshot.optimizer["param_groups"],
+        "config": state.config,
+        "command": state.command,
+        "progress": asdict(state.progress),
+        "optimizer_param_groups": state.optimizer["param_groups"],
         "optimizer_state_keys": optimizer_state,
-        "scheduler": snapshot.scheduler,
     })
 
 
-def load_snapshot(folder: str | Path) -> Snapshot:
+def load_state(folder: str | Path) -> ResumeState:
     folder = Path(folder)
     meta = read_json(folder / STATE_JSON)
     with safe_open(folder / STATE_TENSORS, "pt") as file:
@@ -107,11 +107,11 @@ def load_snapshot(folder: str | Path) -> Snapshot:
     }
     carried = (tensors["carried.hidden"], tensors["carried.cell"]) if "carried.hidden" in tensors else None
     rng = {name[len("rng."):]: tensor for name, tensor in tensors.items() if name.startswith("rng.")}
-    return Snapshot(meta["config"], meta["command"], Progress(**meta["progress"]), model,
-                    {"state": state, "param_groups": meta["optimizer_param_groups"]}, meta["scheduler"], carried, rng)
+    return ResumeState(meta["config"], meta["command"], Progress(**meta["progress"]), model,
+                    {"state": state, "param_groups": meta["optimizer_param_groups"]}, carried, rng)
 
 
-def remove(folder: str | Path) -> None:
+def remove_state(folder: str | Path) -> None:
     for name in (STATE_JSON, STATE_TENSORS):
         (Path(folder) / name).unlink(missing_ok=True)
 

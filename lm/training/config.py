@@ -1,7 +1,7 @@
 """What a training run is set to: ``TrainConfig``, the presets, and
 ``config_from`` (defaults, then a preset, then overrides). Which config a
 command gets (a preset, a budget pick, fine-tuning, an interrupted run's own
-settings) is ``lm.planning``'s.
+settings) is ``lm.training.planning``'s.
 
 ``train.py`` derives every flag and its help text from ``TrainConfig``'s
 fields; the model's shape goes to ``ModelConfig`` through
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, fields
 
 from lm.corpora import CORPORA
 from lm.model import ModelConfig
-from lm.regularization import Regularization
 from lm.runtime import DEVICES
-from lm.snapshots import parse_snapshots
 from lm.tokenizer import RULES
+from lm.training.regularization import Regularization
+from lm.training.snapshots import parse_snapshots
 
 SCHEDULES = ("plateau", "cosine", "one-cycle", "constant")
 OPTIMIZERS = ("adamw", "nt-asgd")

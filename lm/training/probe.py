@@ -1,5 +1,5 @@
 """The budget's throughput probe: before a run that was given only a time
-budget, a few training steps of each of ``lm.budget``'s candidate shapes,
+budget, a few training steps of each of ``lm.training.budget``'s candidate shapes,
 timed on the device and in the precision the run will use (``pick_device``,
 ``use_bf16``). Each step is the training loop's own: ``training_loss``, the
 run's optimiser, clipping, and the loss read back, which waits for the device.
@@ -7,7 +7,7 @@ run's optimiser, clipping, and the loss read back, which waits for the device.
 Candidates go smallest first. The probe stops at the first one too slow for
 the budget (the larger ones are slower still) and before one whose steps
 would not fit in what is left of its time, ``PROBE_SHARE`` of the budget. It
-returns its figures; ``lm.budget.pick_settings`` picks from them.
+returns its figures; ``lm.training.budget.pick_settings`` picks from them.
 """
 
 from __future__ import annotations
@@ -17,16 +17,25 @@ from collections.abc import Callable
 
 import torch
 
-from lm.budget import (CANDIDATES, PROBE_SHARE, Measurement, Probe, fits_corpus, recipe_for, recurrent_parameters,
-                       sees_enough, settings_for_budget)
-from lm.config import TrainConfig, config_from
 from lm.corpora import CorpusUnavailable
-from lm.distributed import started_processes
 from lm.model import LSTMLanguageModel
-from lm.optimization import make_optimizer
-from lm.preparation import prepare
-from lm.regularization import training_loss
 from lm.runtime import pick_device, reuse_freed_memory, use_bf16
+from lm.training.budget import (
+    CANDIDATES,
+    PROBE_SHARE,
+    Measurement,
+    Probe,
+    fits_corpus,
+    recipe_for,
+    recurrent_parameters,
+    sees_enough,
+    settings_for_budget,
+)
+from lm.training.config import TrainConfig, config_from
+from lm.training.distributed import started_processes
+from lm.training.optimization import make_optimizer
+from lm.training.regularization import training_loss
+from lm.training.run import prepare
 
 MIN_STEPS = 5  # per candidate: the first ones allocate memory and choose kernels
 MIN_SECONDS = 0.1  # per candidate, so that a fast step is not a fluke of the clock
