@@ -21,8 +21,8 @@ return_freed_memory_every()  # and what requests freed goes back to the system, 
 # lesson's traffic, growing all along. A hundred is plenty.
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", str(KEPT_REQUEST_RECORDS))
 
-from studio.handlers import Studio  # noqa: E402
-from studio.layout import CSS, build_demo  # noqa: E402
+from studio.core import Studio  # noqa: E402
+from studio.page import CSS, build_demo  # noqa: E402
 
 demo = build_demo(Studio.from_environment(Path(__file__).resolve().parent))  # module-level: Spaces and reload mode look for it
 

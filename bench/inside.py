@@ -19,9 +19,10 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
+from studio.core import Studio  # noqa: E402
 from studio.forms import SINGLE_SAMPLE  # noqa: E402
-from studio.handlers import Studio  # noqa: E402
-from studio.inside import Inside  # noqa: E402
+from studio.tabs.generate import Generate  # noqa: E402
+from studio.tabs.inside import Inside  # noqa: E402
 
 MODEL = "tiny-shakespeare"
 PROMPT = "ROMEO:\n"
@@ -44,11 +45,11 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=16)
     args = parser.parse_args()
     studio = Studio.from_environment(REPOSITORY)
-    inside = Inside(studio)
+    generate, inside = Generate(studio), Inside(studio)
     studio.catalog.get(MODEL)
 
     def plain():
-        return studio.generate_view(MODEL, PROMPT, SINGLE_SAMPLE, 0.8, "", args.tokens, 0, 0, 1.0, False)
+        return generate.view(MODEL, PROMPT, SINGLE_SAMPLE, 0.8, "", args.tokens, 0, 0, 1.0, False)
 
     def inspected():
         return inside.stream_view(MODEL, PROMPT, 0.8, args.tokens, 0, args.units, "start of a line", "cell", None)

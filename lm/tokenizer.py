@@ -84,6 +84,12 @@ class Tokenizer:
     def __len__(self) -> int:
         return len(self.tokens)
 
+    @property
+    def joiner(self) -> str:
+        """What goes between tokens shown one by one: a space between words,
+        nothing between characters."""
+        return " " if self.level == "word" else ""
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Tokenizer) and (self.level, self.rule, self.tokens) == (other.level, other.rule,
                                                                                          other.tokens)

@@ -11,24 +11,82 @@ paths or downloads, so a request for ``../../etc/passwd`` is refused without
 any file being opened. A folder that cannot be read is not offered, and a
 model that cannot be loaded is refused when picked; both are logged with the
 file and the problem, and the other models keep serving.
+
+The Hub models on offer are listed in ``models.json`` (or the file named by
+``$LM_HUB_MODELS``); a list that cannot be read or is malformed offers no Hub
+models and is logged: it never stops the studio.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lm.checkpoints import list_checkpoints, load_folder, read_metrics
+from lm.files import read_json
 from lm.hub.cache import Progress, cached_folder, download
+from lm.lesson.novelty import NgramIndex
 from lm.model import LSTMLanguageModel
 from lm.quantize import quantize_int8
 from lm.tokenizer import Tokenizer
-from studio.model_list import HubModel
 
+MODEL_LIST_KEYS = {"repo", "revision", "name", "corpus"}
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HubModel:
+    """One entry of ``models.json``: a Hub checkpoint offered by the studio."""
+
+    name: str
+    repo: str
+    revision: str = "main"
+    corpus: str = ""
+
+    @property
+    def reference(self) -> str:
+        return f"{self.repo}@{self.revision}"
+
+
+def read_model_list(path: str | Path) -> list[HubModel]:
+    """``models.json``: ``{"models": [{"name", "repo", "revision", "corpus"}, ...]}``;
+    a missing file means no Hub models."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    data = read_json(path)
+    entries = data.get("models") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError(f"{path} must hold {{\"models\": [...]}}")
+    models = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not {"name", "repo"} <= set(entry) or set(entry) - MODEL_LIST_KEYS:
+            raise ValueError(f"{path}: entry {index} needs 'name' and 'repo' (and may have 'revision', 'corpus')")
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._()-]{0,59}", str(entry["name"])):
+            raise ValueError(f"{path}: entry {index} has name {entry['name']!r}; use letters, digits, spaces and . _ ( ) -")
+        models.append(HubModel(**{key: str(value) for key, value in entry.items()}))
+    return models
+
+
+def offered_hub_models(path: str | Path) -> list[HubModel]:
+    """``read_model_list``, except that a list that cannot be read or is
+    malformed is logged, naming the file and the problem, and offers none."""
+    try:
+        return read_model_list(path)
+    except (ValueError, OSError) as error:
+        log.warning("the Hub model list %s is ignored, so no Hub models are offered: %s", path, error)
+        return []
+
+
+@functools.lru_cache(maxsize=16)
+def training_index(folder: Path) -> NgramIndex | None:
+    """The training text's n-gram index kept beside a checkpoint, read once."""
+    return NgramIndex.load(folder)
 
 
 @dataclass
@@ -49,6 +107,10 @@ class Entry:
         if self._int8 is None:
             self._int8 = quantize_int8(self.model)
         return self._int8
+
+    def training_index(self) -> NgramIndex | None:
+        """The index of the text this model was trained on (None without one)."""
+        return training_index(self.folder)
 
 
 class Catalog:

@@ -173,7 +173,7 @@ def inspect(
     encoded = as_prompt(tokenizer, prompt)
     steps = list(inspect_stream(model, tokenizer, encoded, settings))
     chosen = _chosen_units(units, model.hidden_size, notes)
-    joiner = " " if tokenizer.level == "word" else ""
+    joiner = tokenizer.joiner
     shown_prompt = "" if encoded.fresh_start else tokenizer.decode(encoded.ids)
     pieces = [item.step.pieces[0] for item in steps]
     if not steps:

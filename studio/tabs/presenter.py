@@ -5,40 +5,24 @@ locked, and the address students use to join with its QR code."""
 
 from __future__ import annotations
 
-import html
 import os
 import socket
+from html import escape
 
 import gradio as gr
-import segno
 
 from lm.sampling import SamplingSettings, generate
-from studio.every_model import EveryModel
+from studio.core import SAMPLING, Studio
 from studio.forms import COMPARE
-from studio.handlers import Studio
-from studio.inside import Inside
-from studio.novelty_views import STYLE as NOVELTY_STYLE
-from studio.novelty_views import marked_text, novelty, novelty_note, training_index
+from studio.html import presenter as html
+from studio.html.novelty import marked_text, novelty, novelty_note
 from studio.scenes import Scene
-from studio.step_mode import StepMode
-from studio.time_lapse import TimeLapse
-from studio.views import STYLE as COLUMN_STYLE
+from studio.tabs.every_model import EveryModel
+from studio.tabs.generate import Generate
+from studio.tabs.inside import Inside
+from studio.tabs.sampler import CANDIDATE_CLICK, StepMode
+from studio.tabs.time_lapse import TimeLapse
 
-STYLE = """
-<style>
-body.lm-presenter-mode .tab-wrapper, body.lm-presenter-mode footer, body.lm-presenter-mode #lm-header {display:none;}
-body.lm-presenter-mode .gradio-container{padding-top:4px !important;}
-.lm-presenter{font-size:26px;line-height:1.3;}
-.lm-presenter h2{font-size:32px !important;margin:0 0 2px 0;}
-.lm-presenter-say{font-size:26px;margin:0 0 6px 0;}
-.lm-presenter-output{font-size:24px;max-height:360px;overflow:hidden;}
-.lm-presenter-output .lm-candidates td{padding:0 6px !important;}
-.lm-presenter-output .lm-column,.lm-presenter-output .lm-every-column,.lm-presenter-output .lm-lapse-column{
-  max-height:350px;overflow:hidden;}
-.lm-presenter-join{font-size:24px;display:flex;gap:12px;align-items:center;}
-.lm-presenter-join svg{width:84px;height:84px;}
-</style>
-"""
 # In the browser: presenter mode from the address, and the arrow keys.
 ON_LOAD = """
 () => {
@@ -55,6 +39,8 @@ ON_LOAD = """
   });
 }
 """
+
+
 SWITCH = "(on) => { document.body.classList.toggle('lm-presenter-mode', on); }"
 
 
@@ -78,37 +64,30 @@ def join_address(request: gr.Request | None) -> str:
     return f"http://{lan_address()}:{port}/"
 
 
-def join_html(address: str) -> str:
-    code = segno.make(address).svg_inline(scale=3)
-    return f'<div class="lm-presenter-join">{code}<span>Join: <b>{html.escape(address)}</b></span></div>'
-
-
 class Presenter:
     """The scenes and the views they run, over a ``Studio``."""
 
     def __init__(self, studio: Studio, scenes: list[Scene], step_mode: StepMode, inside: Inside):
         self.studio, self.scenes, self.step_mode, self.inside = studio, scenes, step_mode, inside
-        self.every_model, self.time_lapse = EveryModel(studio), TimeLapse(studio)
+        self.generate, self.every_model, self.time_lapse = Generate(studio), EveryModel(studio), TimeLapse(studio)
 
     def heading(self, index: int) -> str:
         scene = self.scenes[index]
-        return (STYLE + f'<div class="lm-presenter" data-scene="{index}"><h2>{html.escape(scene.title)}</h2>'
-                f'<p class="lm-presenter-say">{html.escape(scene.say)}</p>'
-                f'<div class="lm-note">scene {index + 1} of {len(self.scenes)}</div></div>')
+        return html.heading(scene.title, scene.say, index, len(self.scenes))
 
     def show(self, index, step_state, request: gr.Request = None):
         """Yield (heading, output, scene index, step state, join address) for scene ``index``."""
         index = max(0, min(int(index or 0), len(self.scenes) - 1))
         self.step_mode.sessions.end(step_state)
-        join, step_state = join_html(join_address(request)), None
-        yield self.heading(index), self._output("…", False), index, step_state, join
+        join, step_state = html.join_html(join_address(request)), None
+        yield self.heading(index), html.output("…", False), index, step_state, join
         scene, content = self.scenes[index], ""
         try:
             for content, step_state in self._run(scene):
-                yield self.heading(index), self._output(content, False), index, step_state, join
+                yield self.heading(index), html.output(content, False), index, step_state, join
         except gr.Error as error:
-            content = f"this scene could not run: {html.escape(str(error))}"
-        yield self.heading(index), self._output(content, True), index, step_state, join
+            content = f"this scene could not run: {escape(str(error))}"
+        yield self.heading(index), html.output(content, True), index, step_state, join
 
     def pick(self, step_state, index, event: gr.EventData):
         """A click on a candidate in a sampler scene."""
@@ -116,11 +95,7 @@ class Presenter:
         settings = scene.settings
         candidates, text, step_state = self.step_mode.pick_view(step_state, settings.get("temperature", 1.0),
                                                                 settings.get("k", 10), event)
-        return self._output(text + candidates, True), step_state
-
-    @staticmethod
-    def _output(content: str, ready: bool) -> str:
-        return f'<div class="lm-presenter-output" data-ready="{str(ready).lower()}">{content}</div>'
+        return html.output(text + candidates, True), step_state
 
     def _run(self, scene: Scene):
         """(content, step state) as the scene's view draws."""
@@ -129,7 +104,7 @@ class Presenter:
         tokens = s.get("max_new_tokens", 100)
         if scene.kind == "generate":
             temperatures = ", ".join(str(t) for t in s.get("temperatures", [0.8]))
-            for columns, _ in self.studio.generate_view(model, prompt, COMPARE, 0.8, temperatures, tokens, seed, 0, 1.0):
+            for columns, _ in self.generate.view(model, prompt, COMPARE, 0.8, temperatures, tokens, seed, 0, 1.0):
                 yield (f'<div class="lm-show-tokens">{columns}</div>' if s.get("show_tokens") else columns), None
         elif scene.kind == "copied":
             yield self.copied(model, prompt, s.get("temperatures", [0.3, 1.2]), tokens, seed), None
@@ -159,8 +134,29 @@ class Presenter:
         shown_prompt = entry.tokenizer.decode(prompt_ids)
         columns = []
         for sample in samples.samples:
-            copied = novelty(training_index(entry.folder), prompt_ids, sample.token_ids)
-            columns.append(f'<div class="lm-column"><h3>T = {sample.temperature:g} · {novelty_note(copied)}</h3>'
-                           f'<div class="lm-text">{marked_text(entry.tokenizer, shown_prompt, sample.token_ids, copied)}'
-                           "</div></div>")
-        return COLUMN_STYLE + NOVELTY_STYLE + f'<div class="lm-columns">{"".join(columns)}</div>'
+            copied = novelty(entry.training_index(), prompt_ids, sample.token_ids)
+            columns.append((sample.temperature, novelty_note(copied),
+                            marked_text(entry.tokenizer, shown_prompt, sample.token_ids, copied)))
+        return html.copied_columns(columns)
+
+
+def presenter_tab(presenter: Presenter) -> None:
+    """The lesson's scenes in large type: Previous / Next (or the arrow keys)."""
+    heading = gr.HTML(presenter.heading(0), elem_id="lm-presenter-scene")
+    output = gr.HTML(elem_id="lm-presenter-output", js_on_load=CANDIDATE_CLICK)
+    with gr.Row():
+        previous = gr.Button("◀ Previous", elem_id="lm-previous", scale=0, min_width=140)
+        show = gr.Button("Show this scene", variant="primary", scale=0, min_width=180)
+        following = gr.Button("Next ▶", elem_id="lm-next", scale=0, min_width=140)
+        join = gr.HTML()
+    index, step_state = gr.State(0), gr.State(None, delete_callback=presenter.step_mode.sessions.end)
+    shown = [heading, output, index, step_state, join]
+    quiet = dict(api_visibility="private", show_progress="hidden",
+                 concurrency_limit=presenter.studio.settings.sampling_concurrency, concurrency_id=SAMPLING)
+    show.click(presenter.show, [index, step_state], shown, **quiet)
+    following.click(lambda at: at + 1, index, index, queue=False).then(presenter.show, [index, step_state], shown,
+                                                                       **quiet)
+    previous.click(lambda at: at - 1, index, index, queue=False).then(presenter.show, [index, step_state], shown,
+                                                                      **quiet)
+    output.click(presenter.pick, [step_state, index], [output, step_state], api_visibility="private",
+                 show_progress="hidden", queue=False)

@@ -1,4 +1,4 @@
-"""The Inside view's behaviour and the ``/inspect`` endpoint: one column
+"""The Inside tab and the ``/inspect`` endpoint: one column
 sampled on the fp32 stepwise path with the top LSTM layer's gates, cell
 state and hidden output per generated token, streamed as a heatmap; a picked
 unit shades the text; units ranked by how well they follow a feature of the
@@ -15,6 +15,7 @@ import torch
 
 from lm.lesson.inspection import (
     FEATURES,
+    MAX_INSPECT_TOKENS,
     MAX_INSPECT_UNITS,
     SIGNALS,
     InspectedStep,
@@ -25,8 +26,9 @@ from lm.lesson.inspection import (
     rank_units,
 )
 from lm.prompt import encode_prompt
-from studio import forms, inside_views
-from studio.handlers import Studio, user_error
+from studio import forms
+from studio.core import SAMPLING, Studio, model_and_prompt, user_error
+from studio.html import inside as inside_views
 
 INSIDE_INTERVAL = 0.25  # seconds between heatmap updates while sampling
 # In the browser: a click on a heatmap row (or its unit number) reports the row's unit.
@@ -86,7 +88,7 @@ class Inside:
         except ValueError as error:
             raise user_error(error) from error
         shown_prompt = "" if encoded.fresh_start else entry.tokenizer.decode(encoded.ids)
-        joiner = " " if entry.tokenizer.level == "word" else ""
+        joiner = entry.tokenizer.joiner
         drawn: list[InspectedStep] = []
         last_shown = time.perf_counter()
         for item in steps:
@@ -153,3 +155,34 @@ class Inside:
                              for feature, ranked in result.rankings.items()},
                 "notes": result.notes, "max_units": MAX_INSPECT_UNITS}
 
+
+def inside_tab(inside: Inside, default_model: str | None) -> None:
+    """One column sampled with the top LSTM layer's readings: a heatmap of
+    units × tokens, the text shaded by a picked unit, units ranked by a
+    feature of the text."""
+    studio = inside.studio
+    gr.Markdown("### Inside the LSTM: the top layer's cell state and gates for every generated token")
+    with gr.Row():
+        with gr.Column(scale=1, min_width=300):
+            model, prompt = model_and_prompt(studio, default_model)
+            temperature = gr.Slider(0, 5, value=0.8, step=0.05, label="Temperature")
+            max_new_tokens = gr.Slider(1, MAX_INSPECT_TOKENS, value=120, step=1, label="Tokens to generate")
+            seed = gr.Number(0, precision=0, label="Seed")
+            run = gr.Button("Generate and look inside", variant="primary")
+            units = gr.Slider(1, MAX_INSPECT_UNITS, value=16, step=1, label="Units to show")
+            signal = gr.Radio(list(SIGNALS), value="cell", label="Signal")
+            feature = gr.Dropdown(list(FEATURES), value=list(FEATURES)[0], label="Rank units by")
+            unit = gr.Number(None, precision=0, label="Unit (click a heatmap row, or type its number)")
+        with gr.Column(scale=3):
+            ranking = gr.Markdown()
+            heatmap = gr.HTML(elem_id="lm-heatmap", js_on_load=HEATMAP_CLICK)
+            text = gr.HTML(elem_id="lm-unit-text")
+    run_state = gr.State(None)
+    shown = [heatmap, text, ranking, run_state]
+    run.click(inside.stream_view, [model, prompt, temperature, max_new_tokens, seed, units, feature, signal, unit],
+              shown, api_visibility="private", concurrency_limit=studio.settings.sampling_concurrency,
+              concurrency_id=SAMPLING)
+    for control in (units, signal, feature, unit):
+        control.change(inside.unit_view, [run_state, units, feature, signal, unit], shown, api_visibility="private",
+                       show_progress="hidden")
+    heatmap.click(inside.clicked_unit, None, unit, api_visibility="private", show_progress="hidden")

@@ -1,6 +1,6 @@
 """One training run in a process of its own, as the studio starts it:
 
-    python -m studio.train_worker < request.json
+    python -m studio.training.worker < request.json
 
 The request (one JSON object on stdin: ``config``, ``out``, ``command``,
 ``sample_prompt``, ``threads``, and ``plan`` when the trainer picks the size:

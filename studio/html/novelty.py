@@ -1,19 +1,19 @@
 """Copied or new? A sample's text with the spans that occur verbatim in the
 model's training text underlined (12 characters or more for character
 models, 4 words or more for word models), and the share of new text, read
-from the training index kept beside the checkpoint; a model without one
-says "no training index" rather than guessing."""
+from the training index kept beside the checkpoint (``Entry.training_index``);
+a model without one says "no training index" rather than guessing."""
 
 from __future__ import annotations
 
-import functools
 import html
-from pathlib import Path
 
 from lm.lesson.novelty import NgramIndex
 from lm.tokenizer import EOS_ID, Tokenizer
 
 NO_INDEX = "no training index"
+
+
 STYLE = """
 <style>
 .lm-copied{text-decoration:underline;text-decoration-thickness:2px;text-decoration-color:#D55E00;
@@ -21,12 +21,6 @@ STYLE = """
 .lm-novelty{font-size:.85em;opacity:.85;}
 </style>
 """
-
-
-@functools.lru_cache(maxsize=16)
-def training_index(folder: Path) -> NgramIndex | None:
-    """The index kept beside a checkpoint, read once."""
-    return NgramIndex.load(folder)
 
 
 def novelty(index: NgramIndex | None, prompt_ids: list[int], token_ids: list[int]) -> list[bool] | None:
@@ -48,7 +42,7 @@ def novelty_note(copied: list[bool] | None) -> str:
 
 def marked_text(tokenizer: Tokenizer, prompt: str, token_ids: list[int], copied: list[bool] | None) -> str:
     """The prompt, then the generated tokens with copied spans underlined."""
-    joiner = " " if tokenizer.level == "word" else ""
+    joiner = tokenizer.joiner
     parts, run, run_copied = [], [], None
     for position, token_id in enumerate(token_ids):
         if token_id == EOS_ID:

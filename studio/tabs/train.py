@@ -1,12 +1,13 @@
-"""The Train view's behaviour on a shared server: who owns which trained
-model, the training queue as a student sees it, stopping, leaving and
-deleting.
+"""The Train tab on a shared server: a class trains a model on a corpus or
+its own text, follows the queue and the run, and manages the models it
+trained (who owns which, stopping, leaving and deleting).
 
-Each browser holds an owner token (``studio.user_models``); the page hands it
-to every call here. A run is checked (name free or the caller's own, caps),
-queued in the ``Trainer``, trained in ``.training/`` by a child process and
-moved into the list when it ends well, whether or not anyone still watches.
-The uploaded or pasted text is deleted when the run ends, however it ends.
+Each browser holds an owner token (``studio.training.user_models``); the
+page hands it to every call here. A run is checked (name free or the
+caller's own, caps), queued in the ``Trainer``, trained in ``.training/`` by
+a child process and moved into the list when it ends well, whether or not
+anyone still watches. The uploaded or pasted text is deleted when the run
+ends, however it ends.
 """
 
 from __future__ import annotations
@@ -17,29 +18,14 @@ from pathlib import Path
 
 import gradio as gr
 
-from studio import forms, views
-from studio.catalog import Catalog
-from studio.jobs import FINISHED, LEFT, WAITING, Job, Trainer, TrainerBusy, TrainingFailed
-from studio.settings import SCRATCH, Settings
-from studio.user_models import UserModels, new_token, token_hash
+from studio import forms
+from studio.core import Studio
+from studio.html.train import TrainingLog, queue_status
+from studio.settings import AUTOMATIC, PASTE, SCRATCH, TRAIN_PRESETS, UPLOAD
+from studio.training.jobs import FINISHED, LEFT, WAITING, Job, TrainerBusy, TrainingFailed
+from studio.training.user_models import new_token, token_hash
 
 log = logging.getLogger(__name__)
-
-
-def minutes_text(seconds: float) -> str:
-    return "under a minute" if seconds < 60 else f"about {seconds / 60:.0f} min"
-
-
-def queue_status(trainer: Trainer, job: Job) -> str:
-    """What a student whose run waits sees: place, what runs, when theirs starts."""
-    place = trainer.place(job)
-    if place is None:
-        return "starting…"
-    running = trainer.current if trainer.busy() else None
-    now = (f"training now: **{running.name}** (ends in {minutes_text(running.remaining_seconds())})"
-           if running else "the trainer is starting the next run")
-    return (f"waiting: place **{place}** in the queue · {now} · yours is expected to start in "
-            f"{minutes_text(trainer.expected_start_seconds(job))}. Press “Stop training / leave the queue” to leave.")
 
 
 def remove(paths: tuple[Path, ...]) -> None:
@@ -51,17 +37,15 @@ def remove(paths: tuple[Path, ...]) -> None:
             path.unlink(missing_ok=True)
 
 
-class TrainHandlers:
-    """The Train view's callbacks over ``catalog`` (which lists the trained
-    models) and a ``Trainer``; trained models go to ``settings.user_models``."""
+class Train:
+    """The Train tab's callbacks over a ``Studio``: its catalog lists the
+    trained models, its trainer queues the runs, its user models say who
+    owns which."""
 
-    def __init__(self, settings: Settings, catalog: Catalog, trainer: Trainer | None = None):
-        self.settings = settings
-        self.catalog = catalog
-        self.user_models = UserModels(settings.user_models, settings.user_models_max,
-                                      settings.user_models_max_bytes, reserved=catalog.shipped_names)
-        self.user_models.remove_leftovers()
-        self.trainer = trainer or Trainer(settings.train_queue, settings.train_threads)
+    def __init__(self, studio: Studio):
+        self.studio = studio
+        self.settings, self.catalog = studio.settings, studio.catalog
+        self.user_models, self.trainer = studio.user_models, studio.trainer
 
     def owner_token(self, stored: str | None) -> str:
         """The browser's owner token: the stored one, or a new one to store."""
@@ -73,7 +57,7 @@ class TrainHandlers:
         waits), loss curve, recent samples; the last update refreshes the
         model lists."""
         job = self._submit(corpus_choice, upload, level, preset, minutes, name, pasted, start_from, owner)
-        log_view, done = views.TrainingLog(job.name), None
+        log_view, done = TrainingLog(job.name), None
         try:
             for event in job.watch():
                 if event is not None and event.kind == "done":
@@ -162,3 +146,42 @@ class TrainHandlers:
             raise gr.Error(f"{name!r} could not be deleted: {error}", print_exception=False) from error
         self.catalog.forget(name)
         return f"deleted **{name}**", gr.Dropdown(choices=self.catalog.choices()), self.your_models(owner)
+
+
+def train_tab(training: Train, model: gr.Dropdown, owner: gr.BrowserState) -> gr.Dropdown:
+    """The Train tab; a finished run refreshes the Generate view's ``model``
+    list. ``owner`` is the browser's owner token; the list of its models is
+    returned, for the page load to fill."""
+    studio = training.studio
+    corpora = list(studio.settings.corpora)
+    with gr.Row():
+        with gr.Column():
+            corpus_choice = gr.Radio([*corpora, UPLOAD, PASTE], value="Human Numbers", label="Corpus")
+            with gr.Row():
+                upload = gr.File(label="Your text (.txt, UTF-8)", file_types=[".txt"], type="filepath")
+                pasted = gr.Textbox(label="Or paste your text", lines=4, placeholder="what the class wrote together")
+            level = gr.Radio(["word", "char"], value="word", label="Tokens (your text)")
+        with gr.Column():
+            start_from = gr.Dropdown([SCRATCH, *studio.catalog.names()], value=SCRATCH, label="Start from")
+            preset = gr.Radio([AUTOMATIC, *TRAIN_PRESETS], value=AUTOMATIC, label="Model size")
+            minutes = gr.Slider(0.25, studio.settings.train_minutes, value=1, step=0.25, label="Time budget (minutes)")
+            name = gr.Textbox("my-model", label="Save as")
+            with gr.Row():
+                train_button = gr.Button("Train", variant="primary")
+                stop_button = gr.Button("Stop training / leave the queue")
+    status = gr.Markdown(elem_id="lm-train-status")
+    curve = gr.HTML(elem_id="lm-train-curve", label="Loss")
+    samples = gr.Textbox(label="Samples after each epoch", lines=8)
+    with gr.Accordion("Your trained models", open=False):
+        gr.Markdown("Everyone can use every trained model; only the browser that trained one can replace or delete it.")
+        with gr.Row():
+            yours = gr.Dropdown([], label="Trained in this browser", scale=3)
+            delete_button = gr.Button("Delete", variant="stop", scale=1)
+
+    train_button.click(training.train_view,
+                       [corpus_choice, upload, level, preset, minutes, name, pasted, start_from, owner],
+                       [status, curve, samples, model, yours], api_visibility="private",
+                       concurrency_limit=studio.settings.train_queue + 2)
+    stop_button.click(training.stop_training, owner, status, api_visibility="private", queue=False)
+    delete_button.click(training.delete_model, [yours, owner], [status, model, yours], api_visibility="private")
+    return yours

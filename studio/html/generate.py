@@ -1,21 +1,21 @@
-"""What the studio's page shows, as HTML and Markdown: sample columns with
-per-token probabilities and ids (built up step by step), surprisal-coloured text,
-next-token distribution bars, a model's facts and a training run's log. Pure
-functions of their inputs (and accumulators of what a stream yields); no I/O;
-everything user-supplied is escaped."""
+"""What the Generate view shows, as HTML and Markdown: the sample columns
+with per-token probabilities and ids (built up step by step as a stream
+yields), the prompt as the model read it (the token view: each token's id in
+a data attribute that the page's "Show tokens" switch draws, whitespace
+made visible), the status line, and the next-token distribution as bars with
+the note on what temperature did to it. Pure functions of their inputs (and
+an accumulator of what a stream yields); no I/O; everything user-supplied is
+escaped."""
 
 from __future__ import annotations
 
 import html
-import math
 import re
 
-from lm.hub.loss_chart import loss_curve_svg
-from lm.prompt import Prompt
-from lm.tokenizer import EOS, UNK
-from studio.novelty_views import STYLE as NOVELTY_STYLE
-from studio.novelty_views import novelty, novelty_note
-from studio.token_view import eos_span, prompt_tokens, split_line_break, token_attributes
+from lm.prompt import Prompt, PromptPiece
+from lm.tokenizer import EOS, EOS_ID, UNK
+from studio.html.novelty import STYLE as NOVELTY_STYLE
+from studio.html.novelty import novelty, novelty_note
 
 STYLE = """
 <style>
@@ -42,8 +42,54 @@ STYLE = """
 .lm-bar{height:12px;border-radius:2px;display:inline-block;}
 </style>
 """
+VISIBLE_WHITESPACE = {"\n": "↵", " ": "·", "\t": "→"}  # how the token view shows a whitespace token
+PROMPT_TOKENS_SHOWN = 400  # the token view shows a long prompt's last tokens only
 # One hue per column (colour-blind friendly palette).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
+
+
+def token_attributes(piece: str, token_id: int | None) -> str:
+    """The token view's data: the id, and a sign for a whitespace token."""
+    if token_id is None:
+        return ""
+    shown = VISIBLE_WHITESPACE.get(piece)
+    return f' data-id="{token_id}"' + (f' data-show="{shown}"' if shown else "")
+
+
+def split_line_break(piece: str) -> tuple[str, str]:
+    """What a token's span holds and what follows it: a line break goes
+    after its (empty) span, so the token view draws its mark and id before
+    the break rather than at the start of the next line."""
+    return ("", piece) if piece == "\n" else (piece, "")
+
+
+def eos_span(title: str) -> str:
+    return f'<span class="lm-eos" data-id="{EOS_ID}" title="{html.escape(title)}">{html.escape(EOS)}</span>'
+
+
+def piece_span(piece: PromptPiece) -> str:
+    """One piece of a prompt as the model read it; an unknown one is marked:
+    a word as read as ``<unk>``, a character as dropped (it has no id)."""
+    attributes, text = token_attributes(piece.text, piece.token_id), html.escape(piece.text)
+    if piece.known:
+        inside, after = split_line_break(piece.text)
+        return f'<span class="lm-read"{attributes}>{html.escape(inside)}</span>{after}'
+    read = "dropped (not in the vocabulary)" if piece.token_id is None else f"not in the vocabulary: read as {UNK}"
+    return (f'<span class="lm-unknown" data-piece="{text}"{attributes} title="{html.escape(f"{piece.text!r} {read}")}">'
+            f'<del>{text}</del>{"" if piece.token_id is None else html.escape(UNK)}</span>')
+
+
+def prompt_tokens(prompt: Prompt, joiner: str) -> str:
+    """``prompt`` as the model read it, one span per piece (see
+    ``piece_span``); an empty prompt shows the ``<eos>`` it starts from, a
+    long one its last ``PROMPT_TOKENS_SHOWN`` pieces."""
+    pieces, spans = prompt.pieces[-PROMPT_TOKENS_SHOWN:], []
+    if len(prompt.pieces) > len(pieces):
+        spans.append(f'<span class="lm-note">… {len(prompt.pieces) - len(pieces):,} earlier tokens</span>')
+    spans += [piece_span(piece) for piece in pieces]
+    if prompt.fresh_start:
+        spans.append(eos_span(f"the model starts from {EOS}, its picture of a fresh start"))
+    return joiner.join(spans)
 
 
 def _probability_colour(probability: float) -> str:
@@ -93,18 +139,6 @@ def columns(
     return "".join(parts)
 
 
-def surprisal_text(pieces: list[str], surprisals: list[float], joiner: str) -> str:
-    """Text coloured by bits of surprise per token (0 bits pale, ≥ 12 bits deep)."""
-    spans = []
-    for piece, bits in zip(pieces, surprisals):
-        alpha = min(bits / 12.0, 1.0) * 0.7 + 0.03
-        spans.append(
-            f'<span class="lm-token" style="background:rgba(120,60,220,{alpha:.2f})" '
-            f'title="{bits:.2f} bits">{html.escape(piece)}</span>'
-        )
-    return STYLE + f'<div class="lm-text">{joiner.join(spans)}</div>'
-
-
 def distribution_bars(tokens: list[str], table: dict[float, list[float]]) -> str:
     """For each candidate token, one bar per temperature."""
     temperatures = list(table)
@@ -127,10 +161,6 @@ def temperature_note(effects) -> str:
     paragraph per ``lm.lesson.temperature.TemperatureEffect``."""
     return "".join(f'<p class="lm-temperature" data-temperature="{effect.temperature:g}">{html.escape(effect.note)}</p>'
                    for effect in effects)
-
-
-def perplexity_text(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value:,.2f}"
 
 
 def column_label(temperature: float) -> str:
@@ -198,60 +228,3 @@ def markdown_code(text: str) -> str:
     would be read as an HTML tag and hide the rest of the line."""
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
     return f"{fence} {text} {fence}"
-
-
-def score_section(name: str, result, joiner: str) -> str:
-    """One model's perplexity and the text shaded by an ``lm.scoring.Score``."""
-    return (f"<h3>{html.escape(name)}: perplexity {perplexity_text(result.perplexity)} "
-            f"({len(result.pieces)} tokens)</h3>" + surprisal_text(result.pieces, result.surprisals, joiner))
-
-
-def _split_figure(split: str, value: dict) -> str:
-    if "bits_per_char" in value:
-        return f"{split} {value['bits_per_char']:.3f} bits/char (loss {value['loss']:.3f})"
-    return f"{split} perplexity {value['perplexity']:.2f}, accuracy {value['accuracy']:.3f}"
-
-
-def model_facts(entry) -> str:
-    """Markdown about a ``studio.catalog.Entry``: corpus, size, figures, origin."""
-    metrics, model = entry.metrics, entry.model
-    lines = [f"**{entry.name}** · corpus `{metrics.get('corpus', '?')}` · {entry.tokenizer.level} level · "
-             f"vocabulary {len(entry.tokenizer):,} · {model.parameter_count():,} parameters"]
-    figures = [_split_figure(split, metrics[split]) for split in ("valid", "test") if split in metrics]
-    if figures:
-        lines.append(" · ".join(figures))
-    if entry.hub is not None:
-        lines.append(f"from the Hub: `{entry.hub.reference}` (commit `{entry.folder.name[:10]}`, cached)")
-    return "  \n".join(lines)
-
-
-class TrainingLog:
-    """What the Train view shows of a run, from its ``TrainEvent``s: a status
-    line, the loss per epoch (a chart with the best epoch marked) and the
-    samples after the last epochs."""
-
-    SAMPLES_SHOWN = 5
-
-    def __init__(self, name: str):
-        self.name = name
-        self.status = "preparing the corpus…"
-        self.history: list[dict] = []  # per epoch: epoch, train_loss, valid_loss
-        self.best_epoch: int | None = None
-        self.samples: list[str] = []
-
-    def add(self, event) -> None:
-        if event.kind == "step":
-            self.status = f"epoch {event.epoch} · loss {event.train_loss:.3f} · {event.tokens_per_second:,.0f} tokens/s"
-        elif event.kind == "epoch":
-            self.history.append({"epoch": event.epoch, "train_loss": event.train_loss, "valid_loss": event.valid_loss})
-            self.best_epoch = event.epoch if event.improved else self.best_epoch
-            self.samples.append(f"— after epoch {event.epoch} (valid loss {event.valid_loss:.3f}):\n{event.sample}")
-        elif event.kind == "done":
-            self.status = (f"saved **{self.name}**: valid loss {event.metrics['valid']['loss']:.3f} "
-                           f"after {event.metrics['epochs']} epochs")
-
-    def chart(self) -> str:
-        return loss_curve_svg(self.history, self.best_epoch)
-
-    def recent_samples(self) -> str:
-        return "\n\n".join(self.samples[-self.SAMPLES_SHOWN:])

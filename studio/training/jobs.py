@@ -1,5 +1,5 @@
 """Training beside the server: each run is a child process
-(``studio.train_worker``) with a capped thread count, and runs wait their turn
+(``studio.training.worker``) with a capped thread count, and runs wait their turn
 in a bounded queue.
 
 ::
@@ -7,7 +7,7 @@ in a bounded queue.
     Trainer ── waiting: [Job, Job, …] (at most max_waiting) ── current: Job
                                                                  │ stdin: request, then "stop"
                                                                  ▼
-                                                python -m studio.train_worker
+                                                python -m studio.training.worker
                                                                  │ stdout: one JSON line per event
                                                                  ▼
                                        Job.events ──▶ Job.watch() (the page, while it looks)
@@ -38,7 +38,7 @@ from lm.training.run import TrainEvent
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent  # where ``studio`` and ``lm`` import from
+ROOT = Path(__file__).resolve().parents[2]  # where ``studio`` and ``lm`` import from
 OVERHEAD_SECONDS = 15.0  # a run's start (reading the corpus) and end (test split, saving) beyond its budget
 WAITING, RUNNING, FINISHED, FAILED, LEFT = "waiting", "running", "finished", "failed", "left"
 _END = object()  # the last item of a job's events
@@ -68,7 +68,7 @@ class Job:
                  owner: str | None = None, name: str | None = None, on_end: Callable[["Job"], None] | None = None,
                  plan: dict | None = None):
         self.config, self.out, self.command, self.sample_prompt = config, Path(out), command, sample_prompt
-        self.plan = plan  # when set, the process picks the config for the budget (see studio.train_worker)
+        self.plan = plan  # when set, the process picks the config for the budget (see studio.training.worker)
         self.picked: str | None = None  # what it picked, said in one line
         self.owner, self.name = owner, name or Path(out).name
         self.on_end = on_end
@@ -94,7 +94,7 @@ class Job:
         self.state, self.started = RUNNING, time.monotonic()
         request = {"config": asdict(self.config), "out": str(self.out), "command": self.command,
                    "sample_prompt": self.sample_prompt, "threads": threads, "plan": self.plan}
-        self.process = subprocess.Popen([sys.executable, "-m", "studio.train_worker"], cwd=ROOT, text=True,
+        self.process = subprocess.Popen([sys.executable, "-m", "studio.training.worker"], cwd=ROOT, text=True,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()

@@ -1,22 +1,16 @@
-"""The handout: what the class saw in the Generate view, as Markdown and as a
-self-contained HTML file to download: the settings and seed, the model's
-facts, the samples with the share of new text in each, and the exact
+"""The handout of a Generate-view comparison, as Markdown and as a
+self-contained HTML file: the settings and seed, the model's facts, the
+samples with the share of new text in each, and the exact
 ``lm.generate(...)`` and ``gradio_client`` calls that draw them again (int8
-weights included, as the studio sampled)."""
+weights included, as the studio sampled). Pure functions of a
+``Comparison``."""
 
 from __future__ import annotations
 
 import html
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
-from lm.prompt import encode_prompt
-from lm.sampling import SamplingSettings, generate
-from studio import forms
-from studio.handlers import Studio, user_error
-from studio.novelty_views import novelty, novelty_note, training_index
-
+from lm.sampling import SamplingSettings
 
 @dataclass
 class Comparison:
@@ -92,35 +86,3 @@ def page(comparison: Comparison) -> str:
             "white-space:pre-wrap;}"
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>LSTM Studio handout</title>"
             f"<style>{style}</style></head><body>{''.join(rendered)}</body></html>\n")
-
-
-class Handout:
-    """The Generate view's "handout" button over a ``Studio``."""
-
-    def __init__(self, studio: Studio):
-        self.studio = studio
-
-    def comparison(self, name, prompt, mode, temperature, temperatures_text, max_new_tokens, seed, top_k, top_p,
-                   int8) -> Comparison:
-        entry = self.studio.catalog.get(name)
-        settings = forms.page_sampling(mode, temperature, temperatures_text, max_new_tokens, seed, top_k, top_p)
-        encoded = encode_prompt(entry.tokenizer, prompt or "")
-        samples = generate(entry.engine(bool(int8)), entry.tokenizer, encoded, settings)
-        prompt_ids = [] if encoded.fresh_start else encoded.ids
-        notes = [novelty_note(novelty(training_index(entry.folder), prompt_ids, sample.token_ids))
-                 for sample in samples.samples]
-        facts = self.studio.model_facts(name).replace("  \n", " · ")
-        folder = Path(entry.folder).resolve()
-        shown = folder.relative_to(Path.cwd()) if folder.is_relative_to(Path.cwd()) else folder  # a hand-out path
-        return Comparison(name, str(shown), prompt or "", settings, bool(int8), samples.texts, notes, facts)
-
-    def files(self, *fields) -> list[str]:
-        """The Markdown and HTML handouts, written to a fresh folder."""
-        try:
-            comparison = self.comparison(*fields)
-        except (ValueError, TypeError) as error:
-            raise user_error(error) from error
-        folder = Path(tempfile.mkdtemp(prefix="lm-handout-"))
-        (folder / "handout.md").write_text(markdown(comparison), encoding="utf-8")
-        (folder / "handout.html").write_text(page(comparison), encoding="utf-8")
-        return [str(folder / "handout.md"), str(folder / "handout.html")]

@@ -1,0 +1,102 @@
+"""The page: ``build_demo(studio)`` puts one tab after another (each tab's
+layout and callbacks live in its module of ``studio.tabs``), wires what
+spans tabs (a model picked on Generate fills the Model card; the header's
+switches), and opens the public endpoints ``/generate``, ``/score``,
+``/inspect`` and ``/step``."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from studio.core import SAMPLING, Studio, body_class_switch, user_error
+from studio.scenes import read_scenes
+from studio.tabs.every_model import every_model_tab
+from studio.tabs.generate import Generate, generate_tab
+from studio.tabs.inside import Inside, inside_tab
+from studio.tabs.model_card import card_and_curve, model_card_tab
+from studio.tabs.presenter import ON_LOAD as PRESENTER_ON_LOAD
+from studio.tabs.presenter import SWITCH as PRESENTER_SWITCH
+from studio.tabs.presenter import Presenter, presenter_tab
+from studio.tabs.sampler import StepMode, StepSessions, sampler_tab
+from studio.tabs.score import Score, score_tab
+from studio.tabs.time_lapse import time_lapse_tab
+from studio.tabs.train import Train, train_tab
+
+CSS = """
+body.lm-large .gradio-container { zoom: 1.3; }
+#lm-columns { min-height: 180px; }
+"""
+
+
+def build_demo(studio: Studio) -> gr.Blocks:
+    """The whole page over ``studio``, queued with its capacities. Loads the
+    first model, so that the first request does not wait for it."""
+    default_model = studio.default_model()
+    inside, train = Inside(studio), Train(studio)
+    step_mode = StepMode(studio, StepSessions(studio.settings.step_sessions, 60 * studio.settings.step_idle_minutes))
+    generate = Generate(studio)
+    with gr.Blocks(title="LSTM Studio") as demo:
+        owner = gr.BrowserState(None, storage_key="lm-studio-owner", secret=studio.user_models.secret())
+        with gr.Row(elem_id="lm-header"):
+            gr.Markdown("### LSTM Studio · how temperature changes what a language model writes")
+            large_type = gr.Checkbox(label="Large type", value=False, scale=0, min_width=140)
+            presenting = gr.Checkbox(label="Presenter mode", value=False, scale=0, min_width=160)
+        with gr.Tab("Generate"):
+            shown = generate_tab(generate, default_model)
+        with gr.Tab("You are the sampler"):
+            sampler_tab(step_mode, default_model)
+        with gr.Tab("Every model"):
+            every_model_tab(studio, default_model)
+        with gr.Tab("Time-lapse"):
+            time_lapse_tab(studio, default_model)
+        with gr.Tab("Inside"):
+            inside_tab(inside, default_model)
+        with gr.Tab("Score"):
+            score_tab(studio, default_model)
+        with gr.Tab("Model card"):
+            card = model_card_tab()
+        with gr.Tab("Train"):
+            yours = train_tab(train, shown.model, owner)
+        with gr.Tab("Presenter"):
+            presenter_tab(Presenter(studio, read_scenes(studio.settings.scenes_file), step_mode, inside))
+        shown_for_model = [shown.facts, shown.examples, card.text, card.curve]
+
+        def model_change(name, progress=gr.Progress()):
+            return on_model_change(studio, name, progress)
+
+        shown.model.change(model_change, shown.model, shown_for_model, api_visibility="private")
+        demo.load(model_change, shown.model, shown_for_model, api_visibility="private")
+        demo.load(train.owner_token, owner, owner, api_visibility="private", queue=False).then(
+            train.your_models, owner, yours, api_visibility="private", queue=False)
+        body_class_switch(large_type, "lm-large")
+        presenting.change(None, presenting, None, js=PRESENTER_SWITCH)
+        demo.load(None, None, None, js=PRESENTER_ON_LOAD)
+        api(studio, generate, inside, step_mode)
+    demo.queue(max_size=studio.settings.queue_size, api_open=False, default_concurrency_limit=2)
+    return demo
+
+
+def on_model_change(studio: Studio, name: str, progress=gr.Progress()):
+    """What the page shows for model ``name`` once it is picked (downloaded
+    first, with progress, when it comes from the Hub): its facts and example
+    prompts on the Generate tab, its card and loss chart on the Model card tab."""
+
+    def downloaded(done: int, total: int) -> None:
+        progress(done / total if total else None, desc=f"downloading {name}: {done / 1e6:.1f} MB")
+
+    try:
+        studio.catalog.get(name, progress=downloaded)
+        facts = studio.model_facts(name)
+        card, curve = card_and_curve(studio, name)
+    except ValueError as error:
+        raise user_error(error) from error
+    return facts, gr.Dataset(samples=studio.examples_for(name)), card, curve
+
+
+def api(studio: Studio, generate: Generate, inside: Inside, step_mode: StepMode) -> None:
+    """The public endpoints, ``/generate``, ``/score``, ``/inspect`` and ``/step``."""
+    concurrency = studio.settings.sampling_concurrency
+    gr.api(step_mode.api_step, api_name="step", queue=False)
+    gr.api(inside.api_inspect, api_name="inspect", concurrency_limit=concurrency, concurrency_id=SAMPLING)
+    gr.api(generate.api_generate, api_name="generate", concurrency_limit=concurrency, concurrency_id=SAMPLING)
+    gr.api(Score(studio).api_score, api_name="score", concurrency_limit=concurrency, concurrency_id=SAMPLING)
