@@ -57,8 +57,7 @@ from gradio_client import Client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from studio_server import (OUTPUT_MESSAGES, endpoint_indexes, join_request, running_studio,  # noqa: E402
-                           server_sent_message)
+from studio_server import OUTPUT_MESSAGES, endpoint_indexes, join_request, running_studio, server_sent_message  # noqa: E402
 
 from lm.runtime import RETURN_FREED_MEMORY_SECONDS  # noqa: E402
 from studio.settings import INT8_DEFAULT  # noqa: E402

@@ -22,8 +22,8 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
 from studio.forms import train_request  # noqa: E402
-from studio.training.jobs import Job  # noqa: E402
 from studio.settings import AUTOMATIC, TRAIN_PRESETS, Settings  # noqa: E402
+from studio.training.jobs import Job  # noqa: E402
 
 
 def run(preset: str, minutes: float, threads: int, folder: Path) -> dict:

@@ -17,12 +17,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from lm.files import check_text, read_text_file
+from lm.lesson.inspection import MAX_INSPECT_UNITS
+from lm.sampling import SamplingSettings
 from lm.training.budget import WORD_UNKNOWN_RATE
 from lm.training.config import TrainConfig, config_from
 from lm.training.planning import plan_run
-from lm.lesson.inspection import MAX_INSPECT_UNITS
-from lm.sampling import SamplingSettings
-from lm.files import check_text, read_text_file
 from studio.settings import AUTOMATIC, EXAMPLES, PASTE, SHIPPED_MODELS, TRAIN_PRESETS, TRAIN_SNAPSHOTS, UPLOAD, Settings
 
 COMPARE = "Compare temperatures"  # the page's view modes

@@ -21,12 +21,7 @@ from pathlib import Path
 
 import torch
 
-from lm.checkpoints import (
-    CHECKPOINT_FILES,
-    REQUIRED_FILES,
-    CheckpointError,
-    load_folder,
-)
+from lm.checkpoints import CHECKPOINT_FILES, REQUIRED_FILES, CheckpointError, load_folder
 from lm.model import LSTMLanguageModel
 from lm.tokenizer import Tokenizer
 
@@ -89,11 +84,7 @@ def download(
     when the Hub cannot be reached. Raises ``HubError``."""
     import httpx2
     from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import (
-        HfHubHTTPError,
-        HFValidationError,
-        OfflineModeIsEnabled,
-    )
+    from huggingface_hub.errors import HfHubHTTPError, HFValidationError, OfflineModeIsEnabled
     from huggingface_hub.utils import validate_repo_id
 
     repo_id, revision = split_reference(reference)

@@ -34,31 +34,10 @@ from lm.sampling import generate
 from lm.scoring import DEFAULT_EVAL_BPTT, evaluate
 from lm.training import distributed, snapshots
 from lm.training.config import TrainConfig
-from lm.training.optimization import (
-    averaged_weights,
-    averaging_is_due,
-    learning_rate,
-    make_optimizer,
-    window_scale,
-)
+from lm.training.optimization import averaged_weights, averaging_is_due, learning_rate, make_optimizer, window_scale
 from lm.training.regularization import training_loss
-from lm.training.resume import (
-    ResumeState,
-    load_state,
-    remove_state,
-    restore_rng,
-    rng_states,
-    save_state,
-)
-from lm.training.run import (
-    Prepared,
-    Run,
-    TrainEvent,
-    check_space,
-    check_writable,
-    final_metrics,
-    prepare,
-)
+from lm.training.resume import ResumeState, load_state, remove_state, restore_rng, rng_states, save_state
+from lm.training.run import Prepared, Run, TrainEvent, check_space, check_writable, final_metrics, prepare
 
 SAMPLE_TOKENS = 60  # length of the sample after each epoch
 STEP_EVENT_EVERY = 10  # steps between two step events

@@ -20,13 +20,7 @@ from lm.corpora import default_level
 from lm.hub import load
 from lm.runtime import pick_device, use_bf16
 from lm.training.budget import MIN_PROBE_MINUTES, Probe, describe, settings_for_budget
-from lm.training.config import (
-    FINE_TUNING,
-    MODEL_FIELDS,
-    PRESETS,
-    TrainConfig,
-    config_from,
-)
+from lm.training.config import FINE_TUNING, MODEL_FIELDS, PRESETS, TrainConfig, config_from
 from lm.training.probe import probe_budget
 from lm.training.resume import STATE_JSON, has_state, load_state
 

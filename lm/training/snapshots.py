@@ -13,14 +13,7 @@ import torch
 from safetensors.torch import load_file
 from safetensors.torch import save as serialize
 
-from lm.checkpoints import (
-    TIED_DUPLICATE,
-    WEIGHTS_FILE,
-    CheckpointError,
-    load_folder,
-    read_metrics,
-    weight_tensors,
-)
+from lm.checkpoints import TIED_DUPLICATE, WEIGHTS_FILE, CheckpointError, load_folder, read_metrics, weight_tensors
 from lm.files import write_atomic
 from lm.model import LSTMLanguageModel
 from lm.tokenizer import Tokenizer

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from lm.sampling import SamplingSettings
 
+
 @dataclass
 class Comparison:
     """One Generate-view comparison, drawn again from its settings."""

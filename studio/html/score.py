@@ -9,6 +9,7 @@ import math
 
 from studio.html.generate import STYLE
 
+
 def surprisal_text(pieces: list[str], surprisals: list[float], joiner: str) -> str:
     """Text coloured by bits of surprise per token (0 bits pale, ≥ 12 bits deep)."""
     spans = []

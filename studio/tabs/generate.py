@@ -19,9 +19,9 @@ from pathlib import Path
 
 import gradio as gr
 
+from lm.lesson.temperature import temperature_effect
 from lm.prompt import encode_prompt
 from lm.sampling import Collector, generate, stream
-from lm.lesson.temperature import temperature_effect
 from lm.scoring import next_token_logits, top_probabilities
 from studio import forms
 from studio.core import SAMPLING, SHOW, STOP, Studio, body_class_switch, paced, user_error

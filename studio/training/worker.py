@@ -58,9 +58,9 @@ def main() -> int:
     _yield_to_the_studio()
     import torch
 
+    from lm.training import train
     from lm.training.config import TrainConfig
     from lm.training.planning import plan_run
-    from lm.training import train
 
     torch.set_num_threads(int(threads))
     output = sys.stdout
