@@ -4,9 +4,10 @@
     python -m studio.deploy user/space [--private]
 
 Uploads the app (``app.py``, ``studio/``, ``lm/``, ``requirements.txt``,
-``README.md`` with its Space front matter, ``scenes.toml``, ``models.json``)
-and the shipped checkpoints; tests, benchmarks and documents stay home. A
-file over 10 MB is refused before anything is sent."""
+``README.md`` with its Space front matter, ``scenes.toml``, ``models.json``),
+the shipped checkpoints, and the documents and pictures the README links to
+(``docs/``, ``CHANGELOG.md``), so that the Space's page shows them; tests and
+benchmarks stay home. A file over 10 MB is refused before anything is sent."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PATTERNS = ["app.py", "requirements.txt", "README.md", "scenes.toml", "models.json", "lm/*.py", "studio/*.py",
-            "checkpoints/*/*", "checkpoints/*/snapshots/*"]
+PATTERNS = ["app.py", "requirements.txt", "README.md", "CHANGELOG.md", "scenes.toml", "models.json", "lm/*.py",
+            "lm/*/*.py", "studio/*.py", "studio/*/*.py", "checkpoints/*/*", "checkpoints/*/snapshots/*", "docs/*.md",
+            "docs/*.png"]
 MAX_FILE_BYTES = 10_000_000
 
 
