@@ -56,11 +56,10 @@ import httpx
 from gradio_client import Client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from studio_server import OUTPUT_MESSAGES, endpoint_indexes, join_request, running_studio, server_sent_message  # noqa: E402
-
 from lm.runtime import RETURN_FREED_MEMORY_SECONDS  # noqa: E402
 from studio.settings import INT8_DEFAULT  # noqa: E402
+from tests.support.studio_server import (OUTPUT_MESSAGES, endpoint_indexes, join_request,  # noqa: E402
+                                         running_studio, server_sent_message)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -29,14 +29,12 @@ from gradio_client import Client
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
-sys.path.insert(0, str(REPOSITORY / "tests"))
 
 from load import cpu_seconds, resident_megabytes, start_training  # noqa: E402
-from studio_server import running_studio  # noqa: E402
-
 from lm.hub import load  # noqa: E402
-from lm.lesson.stepping import StepSampler  # noqa: E402
 from lm.quantize import quantize_int8  # noqa: E402
+from lm.lesson.stepping import StepSampler  # noqa: E402
+from tests.support.studio_server import running_studio  # noqa: E402
 
 PROMPTS = {"tiny-shakespeare": "ROMEO:\n", "human-numbers": "one . two ."}
 

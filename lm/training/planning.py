@@ -16,12 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import lm.training.probe
+
 from lm.corpora import default_level
 from lm.hub import load
 from lm.runtime import pick_device, use_bf16
 from lm.training.budget import MIN_PROBE_MINUTES, Probe, describe, settings_for_budget
 from lm.training.config import FINE_TUNING, MODEL_FIELDS, PRESETS, TrainConfig, config_from
-from lm.training.probe import probe_budget
 from lm.training.resume import STATE_JSON, has_state, load_state
 
 
@@ -104,7 +105,7 @@ def _budget_pick(settings: dict, allow_probe: bool = True) -> Plan:
     minutes = settings["max_minutes"]
     probe = None
     if allow_probe and minutes >= MIN_PROBE_MINUTES:
-        probe = probe_budget(settings, level)
+        probe = lm.training.probe.probe_budget(settings, level)  # looked up here, so a test can stand in for it
     measured = probe is not None and bool(probe.measurements)
     if probe is not None:
         settings = {**settings, "max_minutes": probe.training_seconds / 60}
