@@ -10,6 +10,7 @@ from tests.support.paths import REPO
 pytestmark = pytest.mark.usefixtures("online")
 
 
+@pytest.mark.slow  # sends every file of the app and the checkpoints (about 5 s)
 def test_the_studio_goes_to_a_gradio_space_without_tests(hub):
     url = deploy("class/studio", endpoint=hub.endpoint, token="hf_test")
     repo = hub.repos["class/studio"]

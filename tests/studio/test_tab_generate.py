@@ -78,16 +78,16 @@ def shipped() -> Studio:
 
 def test_switching_models_offers_the_new_models_example_but_keeps_a_written_prompt(shipped):
     numbers = EXAMPLES["human-numbers"][0]
-    assert shipped.offered_prompt("human-numbers", "ROMEO:\n") == numbers
-    assert shipped.offered_prompt("human-numbers", "ROMEO:") == numbers  # a textbox may drop the line break
-    assert shipped.offered_prompt("human-numbers", "") == numbers
-    assert shipped.offered_prompt("tiny-shakespeare", numbers) == EXAMPLES["tiny-shakespeare"][0]
-    assert shipped.offered_prompt("human-numbers", "my own prompt") == gr.skip()
-    assert shipped.offered_prompt("no-such-model", "") == gr.skip()
+    assert Generate(shipped).offered_prompt("human-numbers", "ROMEO:\n") == numbers
+    assert Generate(shipped).offered_prompt("human-numbers", "ROMEO:") == numbers  # a textbox may drop the line break
+    assert Generate(shipped).offered_prompt("human-numbers", "") == numbers
+    assert Generate(shipped).offered_prompt("tiny-shakespeare", numbers) == EXAMPLES["tiny-shakespeare"][0]
+    assert Generate(shipped).offered_prompt("human-numbers", "my own prompt") == gr.skip()
+    assert Generate(shipped).offered_prompt("no-such-model", "") == gr.skip()
 
 
 def test_the_generate_view_lists_unknown_words_and_marks_them_in_the_token_view(shipped):
-    *_, (page, status) = shipped.generate_view("human-numbers", "ROMEO:\n", forms.COMPARE, 0.8, "0.5", 5, 0, 0, 1.0)
+    *_, (page, status) = Generate(shipped).view("human-numbers", "ROMEO:\n", forms.COMPARE, 0.8, "0.5", 5, 0, 0, 1.0)
     assert "unknown words became ` <unk> `: ` 'romeo' `" in status
     assert re.search(r'class="lm-unknown" data-piece="romeo" data-id="0"', page)
     assert page.count('class="lm-token lm-shaded" data-id=') == 5
