@@ -67,5 +67,5 @@ def every_model_tab(studio: Studio, default_model: str | None) -> None:
     run = gr.Button("Run every model", variant="primary")
     output = gr.HTML(elem_id="lm-every-model")
     run.click(every_model.view, [models, prompt, temperature, max_new_tokens, seed], output,
-              api_visibility="private", concurrency_limit=studio.settings.sampling_concurrency,
-              concurrency_id=SAMPLING)
+              api_name="every_model_view", api_visibility="private",
+              concurrency_limit=studio.settings.sampling_concurrency, concurrency_id=SAMPLING)

@@ -123,7 +123,8 @@ class Generate:
                                              encoded.unknown, level, encoded.fresh_start, limit if truncated else None)
             return columns.html(), status
 
-        for step, action in paced(itertools.chain([first], steps), started, limit, self.studio.settings.stream_interval):
+        interval = self.studio.settings.stream_interval
+        for step, action in paced(itertools.chain([first], steps), started, limit, interval):
             count += 1
             columns.add(step)
             if action == STOP:
@@ -261,8 +262,8 @@ def generate_tab(generate: Generate, default_model: str | None) -> GenerateView:
     settings = [model, prompt, mode, temperature, temperatures, max_new_tokens, seed, top_k, top_p, int8]
     handout_button.click(generate.handout_files, settings, handout_files, api_visibility="private",
                          concurrency_limit=concurrency, concurrency_id=SAMPLING)
-    generation = run.click(generate.view, settings, [output, run_status], api_visibility="private",
-                           concurrency_limit=concurrency, concurrency_id=SAMPLING)
+    generation = run.click(generate.view, settings, [output, run_status], api_name="generate_view",
+                           api_visibility="private", concurrency_limit=concurrency, concurrency_id=SAMPLING)
     run.click(generate.distribution_view, [model, prompt, mode, temperature, temperatures, int8], [distribution, note],
               api_visibility="private", concurrency_limit=concurrency, concurrency_id=SAMPLING)
     temperature.change(generate.temperature_view, [model, prompt, temperature, int8], [distribution, note],

@@ -180,8 +180,8 @@ def inside_tab(inside: Inside, default_model: str | None) -> None:
     run_state = gr.State(None)
     shown = [heatmap, text, ranking, run_state]
     run.click(inside.stream_view, [model, prompt, temperature, max_new_tokens, seed, units, feature, signal, unit],
-              shown, api_visibility="private", concurrency_limit=studio.settings.sampling_concurrency,
-              concurrency_id=SAMPLING)
+              shown, api_name="inside_view", api_visibility="private",
+              concurrency_limit=studio.settings.sampling_concurrency, concurrency_id=SAMPLING)
     for control in (units, signal, feature, unit):
         control.change(inside.unit_view, [run_state, units, feature, signal, unit], shown, api_visibility="private",
                        show_progress="hidden")

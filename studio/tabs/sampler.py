@@ -150,7 +150,8 @@ class StepMode:
         """The page: (candidates HTML, text HTML, state). After a draw, the
         candidates it was drawn from come first, the drawn one marked."""
         try:
-            before = self.sessions.get(state).sampler.choices(whole(temperature), whole(k)) if action == "draw" else None
+            before = (self.sessions.get(state).sampler.choices(whole(temperature), whole(k)) if action == "draw"
+                      else None)
             state, sampler, drawn = self.act(state, model, prompt, action, value, temperature, k, seed)
             choices = sampler.choices(whole(temperature), whole(k))
         except (ValueError, TypeError) as error:

@@ -65,5 +65,6 @@ def time_lapse_tab(studio: Studio, default_model: str | None) -> None:
         max_new_tokens = gr.Slider(1, 500, value=150, step=1, label="Tokens to generate")
     run = gr.Button("Show the time-lapse", variant="primary")
     output = gr.HTML(elem_id="lm-time-lapse")
-    run.click(time_lapse.view, [model, prompt, temperature, max_new_tokens, seed], output, api_visibility="private",
+    run.click(time_lapse.view, [model, prompt, temperature, max_new_tokens, seed], output, api_name="time_lapse_view",
+              api_visibility="private",
               concurrency_limit=studio.settings.sampling_concurrency, concurrency_id=SAMPLING)

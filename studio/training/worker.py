@@ -18,6 +18,7 @@ priority, so that while it trains the studio's requests get the CPU first.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -51,6 +52,9 @@ def _listen_for_stop(stop: threading.Event) -> None:
 
 
 def main() -> int:
+    argparse.ArgumentParser(prog="python -m studio.training.worker < request.json",
+                            description="One training run as the studio starts it: the request is one JSON line on "
+                                        "stdin; events go to stdout, one JSON line each.").parse_args()
     request = json.loads(sys.stdin.readline())
     threads = str(request.get("threads") or 1)
     os.environ.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)

@@ -40,7 +40,7 @@ def binary_file(tmp_path):
          "--max-tokens must be at least 1, got 0"),
         (["-m", "lm", "generate", "checkpoints/nope"], "no checkpoint folder at checkpoints/nope"),
         (["-m", "lm", "push", "./nope", "user/repo"], "no checkpoint folder at nope"),
-        (["-m", "lm.lesson.novelty", "./nope"], "no checkpoint folder at ./nope"),
+        (["-m", "lm", "novelty", "./nope"], "no checkpoint folder at ./nope"),
     ],
 )
 def test_a_user_error_is_one_line_and_a_non_zero_exit(tmp_path, binary_file, command, message):
