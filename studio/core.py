@@ -100,6 +100,18 @@ def model_and_prompt(studio: Studio, default_model: str | None) -> tuple[gr.Drop
     return model, prompt
 
 
+def row_click(attribute: str, field: str) -> str:
+    """A script for an HTML component: a click on a table row (or inside it)
+    carrying ``data-<attribute>`` reports that number as the event's ``field``."""
+    key = "".join(word if index == 0 else word.capitalize() for index, word in enumerate(attribute.split("-")))
+    return f"""
+element.addEventListener('click', (event) => {{
+  const row = event.target.closest('tr[data-{attribute}]');
+  if (row) trigger('click', {{{field}: Number(row.dataset.{key})}});
+}});
+"""
+
+
 def body_class_switch(checkbox: gr.Checkbox, name: str, when: bool = True) -> None:
     """Put CSS class ``name`` on the page's body while ``checkbox`` is
     ``when``: switched in the browser, with no round trip to the server."""

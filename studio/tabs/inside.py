@@ -27,17 +27,11 @@ from lm.lesson.inspection import (
 )
 from lm.prompt import encode_prompt
 from studio import forms
-from studio.core import SAMPLING, Studio, model_and_prompt, user_error
+from studio.core import SAMPLING, Studio, model_and_prompt, row_click, user_error
 from studio.html import inside as inside_views
 
 INSIDE_INTERVAL = 0.25  # seconds between heatmap updates while sampling
-# In the browser: a click on a heatmap row (or its unit number) reports the row's unit.
-HEATMAP_CLICK = """
-element.addEventListener('click', (event) => {
-  const row = event.target.closest('tr[data-unit]');
-  if (row) trigger('click', {unit: Number(row.dataset.unit)});
-});
-"""
+HEATMAP_CLICK = row_click("unit", "unit")  # a click on a heatmap row (or its unit number) reports the row's unit
 
 
 @dataclass

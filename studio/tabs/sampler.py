@@ -19,20 +19,14 @@ from dataclasses import dataclass
 import gradio as gr
 
 from lm.lesson.stepping import MAX_CANDIDATES, StepSampler, check_step_settings
-from studio.core import Studio, model_and_prompt, user_error
+from studio.core import Studio, model_and_prompt, row_click, user_error
 from studio.forms import whole
 from studio.html import sampler as step_views
 
 ACTIONS = ("start", "pick", "draw", "undo", "type", "show")
 
 
-# In the browser: a click on a candidate row reports its token id.
-CANDIDATE_CLICK = """
-element.addEventListener('click', (event) => {
-  const row = event.target.closest('tr[data-token-id]');
-  if (row) trigger('click', {token_id: Number(row.dataset.tokenId)});
-});
-"""
+CANDIDATE_CLICK = row_click("token-id", "token_id")  # a click on a candidate row reports its token id
 
 
 @dataclass
