@@ -27,6 +27,7 @@ from lm.files import read_json, write_atomic, write_json
 
 STATE_TENSORS = "resume.safetensors"
 STATE_JSON = "resume.json"
+PAIRING_KEY = "save"  # the identity both files of one save carry ("snapshot" in files written before)
 
 
 @dataclass
@@ -80,9 +81,9 @@ def save_state(folder: str | Path, state: ResumeState) -> None:
     for name, value in state.rng.items():
         tensors[f"rng.{name}"] = value.cpu().contiguous()
     identity = secrets.token_hex(8)  # pairs the two files: a crash between the writes is detected
-    write_atomic(folder / STATE_TENSORS, serialize(tensors, metadata={"snapshot": identity}))
+    write_atomic(folder / STATE_TENSORS, serialize(tensors, metadata={PAIRING_KEY: identity}))
     write_json(folder / STATE_JSON, {
-        "snapshot": identity,
+        PAIRING_KEY: identity,
         "config": state.config,
         "command": state.command,
         "progress": asdict(state.progress),
@@ -95,8 +96,9 @@ def load_state(folder: str | Path) -> ResumeState:
     folder = Path(folder)
     meta = read_json(folder / STATE_JSON)
     with safe_open(folder / STATE_TENSORS, "pt") as file:
-        identity = (file.metadata() or {}).get("snapshot")
-    if identity != meta.get("snapshot"):
+        stored = file.metadata() or {}
+    identity = stored.get(PAIRING_KEY, stored.get("snapshot"))
+    if identity != meta.get(PAIRING_KEY, meta.get("snapshot")):
         raise ValueError(f"{folder / STATE_JSON} and {folder / STATE_TENSORS} are from different saves; "
                          "the run cannot be resumed exactly")
     tensors = load_file(folder / STATE_TENSORS)

@@ -9,7 +9,6 @@ from lm.tokenizer import EOS_ID, UNK_ID, Tokenizer
 from studio.settings import EXAMPLES
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS
 from tests.support.paths import CHECKPOINTS
-from tests.support.studio_server import running_studio
 
 TEXT = "(t) => t.dataset.show === '↵' ? '\\n' : t.textContent"  # a line break follows its (empty) span
 
@@ -38,11 +37,12 @@ def _style(locator, property_name: str) -> str:
     return locator.evaluate(f"(element) => getComputedStyle(element).{property_name}")
 
 
-def test_the_page_shows_what_the_model_sees_on_both_shipped_models(tmp_path):
+def test_the_page_shows_what_the_model_sees_on_both_shipped_models(studio_url, tmp_path):
     from playwright.sync_api import sync_playwright
 
     characters, words = (Tokenizer.load(CHECKPOINTS / name) for name in ("tiny-shakespeare", "human-numbers"))
-    with running_studio() as (url, _), sync_playwright() as playwright:
+    url = studio_url
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(url)
