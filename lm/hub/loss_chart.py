@@ -9,6 +9,7 @@ import html
 
 COLOURS = {"train": "#0072B2", "valid": "#E69F00"}
 TICKS = 5
+CHARACTER_WIDTH = 6.5  # a generous width of one 11-pixel sans-serif character, to keep labels inside the chart
 
 
 def _ticks(low: float, high: float, count: int = TICKS) -> list[float]:
@@ -46,9 +47,14 @@ def loss_curve_svg(history: list[dict], best_epoch: int | None = None, width: in
                  f'<text x="12" y="{(top + height - bottom) / 2}" text-anchor="middle" '
                  f'transform="rotate(-90 12 {(top + height - bottom) / 2})">{html.escape(unit)}</text>')
     if best_epoch is not None and history:
+        label = f"best valid: epoch {best_epoch}"
+        # Right of the line where it fits; else left of it, below the legend (the best epoch is often the last).
+        fits = x(best_epoch) + 4 + CHARACTER_WIDTH * len(label) <= width - right
+        place = (f'x="{x(best_epoch) + 4:.1f}" y="{top + 10}"' if fits
+                 else f'x="{x(best_epoch) - 4:.1f}" y="{top + 12 + 14 * len(COLOURS) + 4}" text-anchor="end"')
         parts.append(f'<line class="lm-best" x1="{x(best_epoch):.1f}" x2="{x(best_epoch):.1f}" y1="{top}" '
                      f'y2="{height - bottom}" stroke="#999" stroke-dasharray="4 3"/>'
-                     f'<text x="{x(best_epoch) + 4:.1f}" y="{top + 10}" fill="#555">best valid: epoch {best_epoch}</text>')
+                     f'<text class="lm-best-label" {place} fill="#555">{label}</text>')
     for index, (split, points) in enumerate(series.items()):
         path = " ".join(f"{x(epoch):.1f},{y(loss):.1f}" for epoch, loss in points)
         parts.append(f'<polyline class="lm-line" data-split="{split}" fill="none" stroke="{COLOURS[split]}" '

@@ -217,6 +217,10 @@ class Generate:
         (folder / "handout.html").write_text(page(comparison), encoding="utf-8")
         return [str(folder / "handout.md"), str(folder / "handout.html")]
 
+    def handout_view(self, *fields):
+        """The handout's files, shown: the file box appears once there is a handout in it."""
+        return gr.File(value=self.handout_files(*fields), visible=True)
+
 
 def generate_tab(generate: Generate, default_model: str | None) -> GenerateView:
     """The Generate tab; returns the components the model change updates."""
@@ -260,7 +264,7 @@ def generate_tab(generate: Generate, default_model: str | None) -> GenerateView:
                 distribution = gr.HTML()
 
     settings = [model, prompt, mode, temperature, temperatures, max_new_tokens, seed, top_k, top_p, int8]
-    handout_button.click(generate.handout_files, settings, handout_files, api_visibility="private",
+    handout_button.click(generate.handout_view, settings, handout_files, api_visibility="private",
                          concurrency_limit=concurrency, concurrency_id=SAMPLING)
     generation = run.click(generate.view, settings, [output, run_status], api_name="generate_view",
                            api_visibility="private", concurrency_limit=concurrency, concurrency_id=SAMPLING)
@@ -285,5 +289,6 @@ def handout_row() -> tuple[gr.Button, gr.File]:
     """The Generate view's handout button and the files it offers."""
     with gr.Row():
         button = gr.Button("Download a handout", scale=0, min_width=200)
-        files = gr.File(label="Handout (Markdown and HTML)", file_count="multiple", elem_id="lm-handout")
+        files = gr.File(label="Handout (Markdown and HTML)", file_count="multiple", elem_id="lm-handout",
+                        visible=False)  # shown with the first handout
     return button, files

@@ -26,6 +26,10 @@ def test_the_live_loss_chart_draws_lines_on_a_numeric_axis(tmp_path):
         ticks = [float(value) for value in page.locator("#lm-train-curve .lm-y-tick").all_text_contents()]
         assert len(ticks) == 5 and ticks == sorted(ticks) and ticks[0] < ticks[-1]
         assert page.locator("#lm-train-curve line.lm-best").count() == 1
+        label, chart = page.locator("#lm-train-curve .lm-best-label").evaluate(
+            "(label) => { const box = label.getBBox(), view = label.ownerSVGElement.viewBox.baseVal;"
+            " return [[box.x, box.y, box.x + box.width, box.y + box.height], [view.width, view.height]]; }")
+        assert 0 <= label[0] and label[2] <= chart[0] and 0 <= label[1] and label[3] <= chart[1], (label, chart)
         page.get_by_text(f"saved **{NAME}**").or_(page.get_by_text(f"saved {NAME}")).first.wait_for(timeout=90_000)
         browser.close()
     assert (tmp_path / NAME / "model.safetensors").is_file() and not (CHECKPOINTS / NAME).exists()
