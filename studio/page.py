@@ -25,6 +25,8 @@ from studio.tabs.train import Train, train_tab
 CSS = """
 body.lm-large .gradio-container { zoom: 1.3; }
 #lm-columns { min-height: 180px; }
+/* A user's error shows once, in its message: the output boxes do not repeat it as a red "Error" badge. */
+[data-testid="status-tracker"]:has(> .error) { display: none !important; }
 """
 
 

@@ -32,6 +32,14 @@ def test_the_page_shows_one_labelled_column_per_temperature(hub_studio_url, tmp_
         )
         for i in range(3):
             assert columns.nth(i).locator(".lm-token").count() > 0
+        temperatures.fill("0.3, 9")  # a student's error: one message, no "Error" badge in every output box
+        page.get_by_role("button", name="Generate", exact=True).click()
+        message = page.get_by_text("temperature must be in [0, 5], got 9")
+        message.first.wait_for(timeout=30_000)
+        assert sum(item.is_visible() for item in message.all()) == 1
+        badges = page.locator("[data-testid='status-tracker'] .error")
+        assert not any(badge.is_visible() for badge in badges.all())
+        temperatures.fill("0.3, 0.9, 1.6")
         screenshot = Path(os.environ.get("LM_SCREENSHOT") or tmp_path / "generate-view.png")
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(screenshot))
