@@ -36,10 +36,10 @@ TABS = {
     "Every model": ("Run every model", "#lm-every-model .lm-every-column"),
     "Time-lapse": ("Show the time-lapse", "#lm-time-lapse .lm-lapse-column"),
     "Inside": ("Generate and look inside", "#lm-heatmap tr"),
-    "Score": ("Score", ".lm-text"),
+    "Score": ("Score", "#lm-score .lm-text"),
     "Model card": (None, "#lm-card-curve svg"),
     "Train": (None, None),
-    "Presenter": ("Show this scene", "#lm-presenter-output[data-ready='true']"),
+    "Presenter": ("Show this scene", "#lm-presenter-output [data-ready='true']"),
 }
 SCORED_TEXT = "ROMEO: But soft, what light through yonder window breaks?"
 

@@ -25,6 +25,12 @@ from studio.tabs.train import Train, train_tab
 CSS = """
 body.lm-large .gradio-container { zoom: 1.3; }
 #lm-columns { min-height: 180px; }
+/* On a phone the header is one short line, the name: the projector's switches are for larger screens. */
+@media (max-width: 640px) {
+  #lm-header > :not(#lm-title) { display: none; }
+  #lm-title h3 { margin: 0; }
+  .lm-subtitle { display: none; }
+}
 /* A user's error shows once, in its message: the output boxes do not repeat it as a red "Error" badge. */
 [data-testid="status-tracker"]:has(> .error) { display: none !important; }
 """
@@ -40,7 +46,8 @@ def build_demo(studio: Studio) -> gr.Blocks:
     with gr.Blocks(title="LSTM Studio") as demo:
         owner = gr.BrowserState(None, storage_key="lm-studio-owner", secret=studio.user_models.secret())
         with gr.Row(elem_id="lm-header"):
-            gr.Markdown("### LSTM Studio · how temperature changes what a language model writes")
+            gr.Markdown("### LSTM Studio<span class='lm-subtitle'> · how temperature changes what a language model "
+                        "writes</span>", elem_id="lm-title")
             large_type = gr.Checkbox(label="Large type", value=False, scale=0, min_width=140)
             presenting = gr.Checkbox(label="Presenter mode", value=False, scale=0, min_width=160)
         with gr.Tab("Generate"):

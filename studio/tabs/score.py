@@ -52,6 +52,6 @@ def score_tab(studio: Studio, default_model: str | None) -> None:
     models = gr.Dropdown(studio.catalog.choices(), value=default_model, multiselect=True, label="Models")
     text = gr.Textbox(label="Text", lines=4)
     button = gr.Button("Score", variant="primary")
-    output = gr.HTML()
+    output = gr.HTML(elem_id="lm-score")
     button.click(view, [models, text], output, api_visibility="private",
                  concurrency_limit=studio.settings.sampling_concurrency, concurrency_id=SAMPLING)
