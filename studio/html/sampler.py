@@ -1,6 +1,7 @@
 """HTML of the step mode: the text so far, and the next token's candidates
-as bars at the chosen temperature beside T = 1, "everything else" as one
-more bar; a candidate row carries its token id so a click can choose it.
+as large horizontal bars (token, bar, share) at the chosen temperature, with
+a thin bar for T = 1 when the temperature is another, "everything else" as
+one more row; a candidate row carries its token id so a click can choose it.
 Pure functions of their inputs; every piece of text is escaped."""
 
 from __future__ import annotations
@@ -12,27 +13,47 @@ from lm.lesson.stepping import Choices
 STYLE = """
 <style>
 .lm-candidates{width:100%;border-collapse:collapse;}
-.lm-candidates td{padding:3px 6px!important;vertical-align:middle;}
+.lm-candidates td{padding:2px 6px!important;vertical-align:middle;border:none!important;}
+.lm-candidates tr{border-bottom:1px solid var(--border-color-primary);}
 .lm-candidates.lm-last-draw{font-size:.8em;opacity:.85;}
 .lm-candidates.lm-last-draw td{padding:0 6px!important;}
-.lm-candidates.lm-last-draw .lm-step-bar{height:6px;}
+.lm-candidates.lm-last-draw .lm-step-bar{height:8px;}
 .lm-candidates tr[data-token-id]{cursor:pointer;}
 .lm-candidates tr[data-token-id]:hover{background:var(--background-fill-secondary);}
 .lm-candidates tr.lm-drawn{outline:3px solid #E69F00;}
-.lm-candidate{font-family:var(--font-mono);font-size:1.15em;white-space:pre;}
-.lm-step-bar{display:inline-block;height:12px;border-radius:2px;vertical-align:middle;}
+.lm-candidate{font-family:var(--font-mono);font-size:1.15em;white-space:pre;width:1%;}
+.lm-rest td:first-child{white-space:nowrap;}
+.lm-bar-cell{width:100%;}
+.lm-share{white-space:nowrap;width:1%;text-align:right;font-variant-numeric:tabular-nums;}
+.lm-step-bar{display:block;height:18px;border-radius:3px;}
+.lm-step-bar.lm-at-one{height:7px;margin-top:2px;}
 .lm-step-text{white-space:pre-wrap;font-family:var(--font-mono);font-size:1.2em;line-height:1.5;}
 .lm-step-text .lm-appended{background:rgba(0,114,178,.18);border-radius:2px;}
 </style>
 """
-AT_TEMPERATURE, AT_ONE = "#0072B2", "#999999"
+AT_TEMPERATURE, AT_ONE = "#0072B2", "#767676"
 LAST_DRAW_ROWS = 5  # the candidates a draw is shown among (the drawn one always)
 
 
-def _bars(probability: float, at_one: float) -> str:
-    return (f'<span class="lm-step-bar" style="width:{max(1.0, 200 * probability):.0f}px;background:{AT_TEMPERATURE}">'
-            f'</span> {probability:.1%}<br><span class="lm-step-bar" style="width:{max(1.0, 200 * at_one):.0f}px;'
-            f'background:{AT_ONE}"></span> {at_one:.1%}')
+def _largest(choices: Choices) -> float:
+    """The largest share shown, which draws as a full-width bar."""
+    shares = [choices.rest, choices.rest_at_one]
+    shares += [share for c in choices.candidates for share in (c.probability, c.probability_at_one)]
+    return max(max(shares), 1e-9)
+
+
+def _bars(probability: float, at_one: float, choices: Choices) -> str:
+    """A row's bar cell and share cell: the share at the chosen temperature as a
+    large bar, and the share at T = 1 as a thin one under it when they differ."""
+    scale = 100 / _largest(choices)
+    bars = (f'<span class="lm-step-bar" style="width:{max(0.5, scale * probability):.1f}%;'
+            f'background:{AT_TEMPERATURE}"></span>')
+    share = f"{probability:.1%}"
+    if choices.temperature != 1:
+        bars += (f'<span class="lm-step-bar lm-at-one" style="width:{max(0.5, scale * at_one):.1f}%;'
+                 f'background:{AT_ONE}" title="at T = 1: {at_one:.1%}"></span>')
+        share += f' <span class="lm-note">({at_one:.1%} at T = 1)</span>'
+    return f'<td class="lm-bar-cell">{bars}</td><td class="lm-share">{share}</td>'
 
 
 def _shown(label: str) -> str:
@@ -45,7 +66,7 @@ def _rows(choices: Choices, drawn: int | None, clickable: bool) -> list[str]:
         marks = (f' data-token-id="{candidate.token_id}"' if clickable else "") + \
             (' class="lm-drawn"' if candidate.token_id == drawn else "")
         rows.append(f'<tr{marks}><td class="lm-candidate">{html.escape(_shown(candidate.label))}</td>'
-                    f"<td>{_bars(candidate.probability, candidate.probability_at_one)}</td></tr>")
+                    f"{_bars(candidate.probability, candidate.probability_at_one, choices)}</tr>")
     return rows
 
 
@@ -64,10 +85,11 @@ def last_draw(choices: Choices, drawn: int | None) -> str:
 def candidates(choices: Choices) -> str:
     """One clickable row per candidate, then everything else."""
     rows = _rows(choices, None, clickable=True)
-    rows.append(f'<tr class="lm-rest"><td><i>everything else</i></td><td>{_bars(choices.rest, choices.rest_at_one)}'
-                f"</td></tr>")
-    legend = (f'<div class="lm-note"><span style="color:{AT_TEMPERATURE}">■ T = {choices.temperature:g}</span> '
-              f'<span style="color:{AT_ONE}">■ T = 1</span> · click a token to append it</div>')
+    rest = _bars(choices.rest, choices.rest_at_one, choices)
+    rows.append(f'<tr class="lm-rest"><td><i>everything else</i></td>{rest}</tr>')
+    at_one = f' <span style="color:{AT_ONE}">▬ T = 1</span>' if choices.temperature != 1 else ""
+    legend = (f'<div class="lm-note"><span style="color:{AT_TEMPERATURE}">■ T = {choices.temperature:g}</span>{at_one}'
+              " · click a token to append it</div>")
     return STYLE + legend + f'<table class="lm-candidates">{"".join(rows)}</table>'
 
 

@@ -60,3 +60,17 @@ def test_sessions_are_bounded_and_expire():
     assert sessions.get(tokens[3]).model == "m" and len(sessions) == 1
     sessions.end(tokens[3])
     assert len(sessions) == 0
+
+
+def test_candidates_are_bars_with_the_t1_bar_only_when_the_temperature_is_not_1():
+    from lm.lesson.stepping import Candidate, Choices
+    from studio.html.sampler import candidates
+
+    shown = [Candidate(5, "a", 0.6, 0.4), Candidate(6, "b", 0.3, 0.35)]
+    at_one = candidates(Choices(1.0, shown, 0.1, 0.1))
+    assert at_one.count('class="lm-step-bar"') == 3 and 'class="lm-step-bar lm-at-one"' not in at_one
+    assert "T = 1</span> · click" in at_one and at_one.count("T = 1") == 1  # one legend entry, not "T = 1 ■ T = 1"
+    cooler = candidates(Choices(0.5, shown, 0.1, 0.25))
+    assert cooler.count('class="lm-step-bar"') == 3 and cooler.count("lm-step-bar lm-at-one") == 3
+    assert "■ T = 0.5" in cooler and "▬ T = 1" in cooler and "(40.0% at T = 1)" in cooler
+    assert cooler.count('<tr data-token-id=') == 2
