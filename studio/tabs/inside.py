@@ -111,11 +111,13 @@ class Inside:
         return unit if isinstance(unit, int) and not isinstance(unit, bool) else None
 
     def _shown(self, run: InsideRun, count: int, feature: str, signal: str, picked: int | None):
-        units = run.units(count, picked)
-        values = run.signals[signal][:, units].tolist() if run.pieces else []
-        heatmap = inside_views.heatmap(run.pieces, units, values, signal, picked)
         ranked = run.ranking(feature)
-        unit = picked if picked is not None else (ranked[0][0] if ranked else (units[0] if units else 0))
+        # The text is shaded by the picked unit, else by the unit that follows the feature best: a row either way.
+        shaded = picked if picked is not None else (ranked[0][0] if ranked else None)
+        units = run.units(count, shaded)
+        values = run.signals[signal][:, units].tolist() if run.pieces else []
+        heatmap = inside_views.heatmap(run.pieces, units, values, signal, shaded)
+        unit = shaded if shaded is not None else (units[0] if units else 0)
         text = ""
         if run.pieces:
             column = run.signals[signal][:, unit].tolist()

@@ -37,3 +37,19 @@ def test_bad_inspect_input_comes_back_as_a_clear_error(studio_client, arguments,
         studio_client.predict(**{**request, **arguments}, api_name="/inspect")
     assert message in str(caught.value) and "Traceback" not in str(caught.value)
     assert len(studio_client.predict(**request, api_name="/inspect")["pieces"]) == 5
+
+
+def test_the_unit_that_shades_the_text_is_a_row_of_the_heatmap():
+    import re
+
+    from studio.core import Studio
+    from studio.settings import Settings
+    from studio.tabs.inside import Inside
+    from tests.support.paths import REPO
+
+    inside = Inside(Studio(Settings.from_environment(REPO, environment={})))
+    *_, (heatmap, text, _, _) = inside.stream_view("tiny-shakespeare", "ROMEO:\n", 0.8, 60, 0, 8, "start of a line",
+                                                   "cell", None)
+    rows = {int(unit) for unit in re.findall(r'<tr[^>]*data-unit="(\d+)"', heatmap)}
+    shaded = int(re.search(r'class="lm-unit-text" data-unit="(\d+)"', text).group(1))
+    assert len(rows) == 8 and shaded in rows
