@@ -24,7 +24,14 @@ body.lm-presenter-mode .gradio-container{padding-top:4px !important;}
 .lm-presenter-output .lm-column,.lm-presenter-output .lm-every-column,.lm-presenter-output .lm-lapse-column{
   max-height:350px;overflow:hidden;}
 .lm-presenter-join{font-size:24px;display:flex;gap:12px;align-items:center;}
-.lm-presenter-join svg{width:84px;height:84px;}
+/* On the projector no text is under 24 px: titles, notes and the heatmap's labels included. */
+.lm-presenter .lm-note,.lm-presenter-output .lm-note,.lm-presenter-output .lm-novelty,
+.lm-presenter-output .lm-lapse-figure{font-size:24px;}
+.lm-presenter-output h3{font-size:24px !important;}
+.lm-presenter-output .lm-heatmap,.lm-presenter-output .lm-heatmap th{font-size:24px;line-height:28px;}
+.lm-presenter-output .lm-heatmap td,.lm-presenter-output .lm-heatmap th.lm-token-label{width:26px;min-width:26px;
+  height:28px;}
+.lm-presenter-join svg{width:84px;height:84px;background:#fff;padding:4px;border-radius:4px;}  /* readable in the dark theme too */
 </style>
 """
 

@@ -1,5 +1,6 @@
 """Presenter mode on a projector (1280 × 720) in headless Chromium: every
-scene, large type, no scrolling."""
+scene, no text under 24 px, no scrolling, nothing cut; the sampler scene
+shows all its candidates."""
 
 from __future__ import annotations
 
@@ -8,11 +9,30 @@ from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS
 from tests.support.paths import REPO
 from tests.support.studio_server import running_studio
 
+# Each visible piece of text in the scene: its font size, whether it lies inside the scene's output box
+# (nothing cut off by the box), and the first characters of it.
+TEXTS = """() => {
+  const box = document.querySelector('.lm-presenter-output').getBoundingClientRect(), found = [];
+  for (const root of document.querySelectorAll('#lm-presenter-scene, #lm-presenter-output, .lm-presenter-join')) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode, element = node.parentElement, style = getComputedStyle(element);
+      const shown = element.getBoundingClientRect();
+      if (!node.textContent.trim() || !shown.width || !shown.height || style.visibility === 'hidden') continue;
+      const inside = !root.matches('#lm-presenter-output')
+        || (shown.top >= box.top - 1 && shown.bottom <= box.bottom + 1);
+      found.push([parseFloat(style.fontSize), inside, node.textContent.trim().slice(0, 30)]);
+    }
+  }
+  return found;
+}"""
+
 
 def test_every_scene_fits_a_projector_in_large_type():
     from playwright.sync_api import sync_playwright
 
-    count = len(read_scenes(REPO / "scenes.toml"))
+    scenes = read_scenes(REPO / "scenes.toml")
+    count = len(scenes)
     with running_studio(LM_PUBLIC_URL="http://192.0.2.7:7860/") as (url, _), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 720})
@@ -26,8 +46,14 @@ def test_every_scene_fits_a_projector_in_large_type():
             page.wait_for_timeout(300)
             height = page.evaluate("() => [document.documentElement.scrollHeight, window.innerHeight]")
             assert height[0] <= height[1], f"scene {scene + 1} scrolls: {height}"
-            size = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.lm-presenter-say')).fontSize)")
-            assert size >= 24, f"scene {scene + 1}: text of {size} px"
+            texts = page.evaluate(TEXTS)
+            small = [text for size, _, text in texts if size < 24]
+            assert texts and not small, f"scene {scene + 1}: text under 24 px: {small}"
+            cut = [text for _, inside, text in texts if not inside]
+            assert not cut, f"scene {scene + 1}: cut off at the bottom of the output: {cut}"
+            settings = scenes[scene].settings
+            if scenes[scene].kind == "sampler":
+                assert page.locator("#lm-presenter-output tr[data-token-id]").count() == settings["k"]
             assert "http://192.0.2.7:7860/" in page.locator(".lm-presenter-join").inner_text()
             assert page.locator(".lm-presenter-join svg").count() == 1  # the QR code
             if scene + 1 < count:
