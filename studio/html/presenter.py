@@ -31,7 +31,8 @@ body.lm-presenter-mode .gradio-container{padding-top:4px !important;}
 .lm-presenter-output .lm-heatmap,.lm-presenter-output .lm-heatmap th{font-size:24px;line-height:28px;}
 .lm-presenter-output .lm-heatmap td,.lm-presenter-output .lm-heatmap th.lm-token-label{width:26px;min-width:26px;
   height:28px;}
-.lm-presenter-join svg{width:84px;height:84px;background:#fff;padding:4px;border-radius:4px;}  /* readable in the dark theme too */
+/* The QR code on a white ground, so that it reads in the dark theme too. */
+.lm-presenter-join svg{width:84px;height:84px;background:#fff;padding:4px;border-radius:4px;}
 </style>
 """
 
