@@ -24,7 +24,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
 from studio.scenes import read_scenes  # noqa: E402
-from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, open_tab  # noqa: E402
+from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, open_tab, wait_for_scene  # noqa: E402
 from tests.support.studio_server import running_studio  # noqa: E402
 
 SIZES = {"phone": (390, 844), "tablet": (768, 1024), "laptop": (1366, 768), "projector": (1280, 720)}
@@ -91,9 +91,7 @@ def scene_screens(browser, url: str, out: Path, theme: str, scenes: int) -> list
     page.get_by_role("button", name="Show this scene").click()
     written = []
     for scene in range(scenes):
-        page.wait_for_function(
-            "(scene) => document.querySelector(`#lm-presenter-scene [data-scene='${scene}']`) &&"
-            " document.querySelector(\"#lm-presenter-output [data-ready='true']\")", arg=scene, timeout=120_000)
+        wait_for_scene(page, scene, timeout=120)
         settle(page)
         path = out / file_name(theme, "projector", f"scene {scene + 1}")
         page.screenshot(path=str(path))

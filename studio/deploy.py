@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# fnmatch's * matches "/" too: "lm/*.py" takes the subpackages' modules, "checkpoints/*" every file of a checkpoint.
 PATTERNS = ["app.py", "requirements.txt", "README.md", "CHANGELOG.md", "scenes.toml", "models.json", "lm/*.py",
-            "lm/*/*.py", "studio/*.py", "studio/*/*.py", "checkpoints/*/*", "checkpoints/*/snapshots/*", "docs/*.md",
-            "docs/*.png"]
+            "studio/*.py", "checkpoints/*", "docs/*.md", "docs/*.png"]
 MAX_FILE_BYTES = 10_000_000
 
 

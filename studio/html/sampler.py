@@ -35,17 +35,17 @@ AT_TEMPERATURE, AT_ONE = "#0072B2", "#767676"
 LAST_DRAW_ROWS = 5  # the candidates a draw is shown among (the drawn one always)
 
 
-def _largest(choices: Choices) -> float:
-    """The largest share shown, which draws as a full-width bar."""
+def _scale(choices: Choices) -> float:
+    """Percent of a bar cell's width per unit of probability: the largest share shown fills the cell."""
     shares = [choices.rest, choices.rest_at_one]
     shares += [share for c in choices.candidates for share in (c.probability, c.probability_at_one)]
-    return max(max(shares), 1e-9)
+    return 100 / max(max(shares), 1e-9)
 
 
-def _bars(probability: float, at_one: float, choices: Choices) -> str:
+def _bars(probability: float, at_one: float, choices: Choices, scale: float) -> str:
     """A row's bar cell and share cell: the share at the chosen temperature as a
-    large bar, and the share at T = 1 as a thin one under it when they differ."""
-    scale = 100 / _largest(choices)
+    large bar, and the share at T = 1 as a thin one under it when they differ;
+    ``scale``: percent of the cell's width per unit of probability."""
     bars = (f'<span class="lm-step-bar" style="width:{max(0.5, scale * probability):.1f}%;'
             f'background:{AT_TEMPERATURE}"></span>')
     share = f"{probability:.1%}"
@@ -60,13 +60,13 @@ def _shown(label: str) -> str:
     return {"\n": "⏎ (new line)", " ": "␣ (space)"}.get(label, label)
 
 
-def _rows(choices: Choices, drawn: int | None, clickable: bool) -> list[str]:
+def _rows(choices: Choices, drawn: int | None, clickable: bool, scale: float) -> list[str]:
     rows = []
     for candidate in choices.candidates:
         marks = (f' data-token-id="{candidate.token_id}"' if clickable else "") + \
             (' class="lm-drawn"' if candidate.token_id == drawn else "")
         rows.append(f'<tr{marks}><td class="lm-candidate">{html.escape(_shown(candidate.label))}</td>'
-                    f"{_bars(candidate.probability, candidate.probability_at_one, choices)}</tr>")
+                    f"{_bars(candidate.probability, candidate.probability_at_one, choices, scale)}</tr>")
     return rows
 
 
@@ -77,15 +77,17 @@ def last_draw(choices: Choices, drawn: int | None) -> str:
         [c for c in choices.candidates[LAST_DRAW_ROWS:] if c.token_id == drawn]
     top = Choices(choices.temperature, shown, choices.rest, choices.rest_at_one)
     note = "" if found else " (from outside the top candidates: everything else)"
+    rows = "".join(_rows(top, drawn, clickable=False, scale=_scale(top)))
     return (STYLE + f'<div class="lm-note lm-last-draw">The model drew from these{note}:</div>'
-            f'<table class="lm-candidates lm-last-draw">{"".join(_rows(top, drawn, clickable=False))}</table>'
+            f'<table class="lm-candidates lm-last-draw">{rows}</table>'
             '<div class="lm-note">Next token:</div>')
 
 
 def candidates(choices: Choices) -> str:
     """One clickable row per candidate, then everything else."""
-    rows = _rows(choices, None, clickable=True)
-    rest = _bars(choices.rest, choices.rest_at_one, choices)
+    scale = _scale(choices)
+    rows = _rows(choices, None, clickable=True, scale=scale)
+    rest = _bars(choices.rest, choices.rest_at_one, choices, scale)
     rows.append(f'<tr class="lm-rest"><td><i>everything else</i></td>{rest}</tr>')
     at_one = f' <span style="color:{AT_ONE}">▬ T = 1</span>' if choices.temperature != 1 else ""
     legend = (f'<div class="lm-note"><span style="color:{AT_TEMPERATURE}">■ T = {choices.temperature:g}</span>{at_one}'

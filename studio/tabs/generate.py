@@ -244,14 +244,7 @@ def generate_tab(generate: Generate, default_model: str | None) -> GenerateView:
                 guess = gr.Checkbox(False, label="Guess the temperature", info="hide and shuffle the column labels",
                                     scale=0, min_width=220)
                 reveal = gr.Button("Reveal", size="sm", scale=0, min_width=90)
-            with gr.Accordion("Advanced", open=False):
-                max_new_tokens = gr.Slider(1, 1000, value=200, step=1, label="Max new tokens")
-                with gr.Row():
-                    seed = gr.Number(0, precision=0, label="Seed")
-                    new_seed = gr.Button("New seed")
-                top_k = gr.Number(0, precision=0, label="Top-k (0 = off)")
-                top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Top-p (1 = off)")
-                int8 = gr.Checkbox(INT8_DEFAULT, label="int8 weights (faster on CPU; off = fp32)")
+            max_new_tokens, seed, top_k, top_p, int8 = advanced_settings()
         with gr.Column(scale=3):
             with gr.Row():
                 show_tokens = gr.Checkbox(False, label="Show tokens", scale=0, min_width=160)
@@ -277,12 +270,25 @@ def generate_tab(generate: Generate, default_model: str | None) -> GenerateView:
     reveal.click(None, None, None, js=GUESS_REVEAL)
     run.click(None, None, None, js=GUESS_NEW_RUN)
     stop.click(None, None, None, cancels=[generation])
-    new_seed.click(lambda: random.randint(0, 2**31 - 1), None, seed, api_visibility="private", queue=False)
     examples.click(lambda sample: sample[0], examples, prompt, api_visibility="private", queue=False)
     model.change(generate.offered_prompt, [model, prompt], prompt, api_visibility="private")
     body_class_switch(show_tokens, "lm-show-tokens")
     body_class_switch(shade, "lm-no-shade", when=False)
     return GenerateView(model, facts, examples)
+
+
+def advanced_settings() -> tuple[gr.Slider, gr.Number, gr.Number, gr.Slider, gr.Checkbox]:
+    """The Generate tab's folded settings: length, seed (with a button for a new one), top-k, top-p, int8."""
+    with gr.Accordion("Advanced", open=False):
+        max_new_tokens = gr.Slider(1, 1000, value=200, step=1, label="Max new tokens")
+        with gr.Row():
+            seed = gr.Number(0, precision=0, label="Seed")
+            new_seed = gr.Button("New seed")
+        top_k = gr.Number(0, precision=0, label="Top-k (0 = off)")
+        top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Top-p (1 = off)")
+        int8 = gr.Checkbox(INT8_DEFAULT, label="int8 weights (faster on CPU; off = fp32)")
+    new_seed.click(lambda: random.randint(0, 2**31 - 1), None, seed, api_visibility="private", queue=False)
+    return max_new_tokens, seed, top_k, top_p, int8
 
 
 def handout_row() -> tuple[gr.Button, gr.File]:

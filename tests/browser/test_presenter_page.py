@@ -5,7 +5,7 @@ shows all its candidates."""
 from __future__ import annotations
 
 from studio.scenes import read_scenes
-from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS
+from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, wait_for_scene
 from tests.support.paths import REPO
 from tests.support.studio_server import running_studio
 
@@ -40,9 +40,7 @@ def test_every_scene_fits_a_projector_in_large_type():
         page.wait_for_function("() => document.body.classList.contains('lm-presenter-mode')", timeout=30_000)
         page.get_by_role("button", name="Show this scene").click()
         for scene in range(count):
-            page.wait_for_function(
-                "(scene) => document.querySelector(`#lm-presenter-scene [data-scene='${scene}']`) &&"
-                " document.querySelector(\"#lm-presenter-output [data-ready='true']\")", arg=scene, timeout=60_000)
+            wait_for_scene(page, scene)
             page.wait_for_timeout(300)
             height = page.evaluate("() => [document.documentElement.scrollHeight, window.innerHeight]")
             assert height[0] <= height[1], f"scene {scene + 1} scrolls: {height}"
@@ -59,6 +57,5 @@ def test_every_scene_fits_a_projector_in_large_type():
             if scene + 1 < count:
                 page.keyboard.press("ArrowRight")
         page.keyboard.press("ArrowLeft")
-        page.wait_for_function("(scene) => document.querySelector(`#lm-presenter-scene [data-scene='${scene}']`)",
-                               arg=count - 2, timeout=30_000)
+        wait_for_scene(page, count - 2, drawn=False, timeout=30)
         browser.close()

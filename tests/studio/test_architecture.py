@@ -9,7 +9,7 @@ import importlib
 
 import pytest
 
-from tests.support.paths import REPO
+from tests.support.paths import REPO, module_name, sources
 
 # package -> the packages it must not import (the layers above it, or beside it the other way)
 FORBIDDEN = {
@@ -23,11 +23,6 @@ FORBIDDEN = {
 }
 CORE = ("lm.training", "lm.hub", "lm.lesson")  # what the core modules of lm (top level) must not import
 MAX_TOP_LEVEL = {"lm": 14, "studio": 10}
-
-
-def module_name(path) -> str:
-    parts = path.relative_to(REPO).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def imported(path) -> set[str]:
@@ -45,10 +40,6 @@ def imported(path) -> set[str]:
             names.add(node.module)
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
-
-
-def sources(package: str):
-    return sorted((REPO / package).rglob("*.py"))
 
 
 @pytest.mark.parametrize("path", [*sources("lm"), *sources("studio")], ids=lambda path: module_name(path))

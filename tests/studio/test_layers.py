@@ -12,21 +12,14 @@ import textwrap
 
 import pytest
 
-from tests.support.paths import REPO
+from tests.support.paths import REPO, module_name, sources
 
 pytestmark = pytest.mark.slow
 
 
-
 def modules(package: str) -> list[str]:
     """Every module of ``package``, subpackages included (``__main__`` left out: running it is a command)."""
-    names = []
-    for path in (REPO / package).rglob("*.py"):
-        parts = path.relative_to(REPO).with_suffix("").parts
-        if parts[-1] == "__main__":
-            continue
-        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
-    return sorted(names)
+    return sorted(module_name(path) for path in sources(package) if path.stem != "__main__")
 
 
 LM_MODULES = modules("lm")

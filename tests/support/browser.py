@@ -12,7 +12,8 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
-needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
+                                    reason="Debian's chromium is not installed (.ci/run installs it)")
 
 
 def open_tab(page, name: str, timeout: float = 15.0) -> None:
@@ -34,6 +35,13 @@ def open_tab(page, name: str, timeout: float = 15.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"no tab {name!r} on the page")
         page.wait_for_timeout(200)
+
+
+def wait_for_scene(page, scene: int, drawn: bool = True, timeout: float = 60.0) -> None:
+    """Wait until presenter mode shows scene ``scene`` (from 0), with its output drawn in full when ``drawn``."""
+    ready = " && document.querySelector(\"#lm-presenter-output [data-ready='true']\")" if drawn else ""
+    page.wait_for_function(f"(scene) => document.querySelector(`#lm-presenter-scene [data-scene='${{scene}}']`){ready}",
+                           arg=scene, timeout=timeout * 1000)
 
 
 @contextmanager
