@@ -24,49 +24,15 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
 from studio.scenes import read_scenes  # noqa: E402
-from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, open_tab, wait_for_scene  # noqa: E402
+from tests.support.browser import (CHROMIUM, CHROMIUM_FLAGS, SIZES, TABS, settle, show_tab,  # noqa: E402
+                                   wait_for_scene)
 from tests.support.studio_server import running_studio  # noqa: E402
 
-SIZES = {"phone": (390, 844), "tablet": (768, 1024), "laptop": (1366, 768), "projector": (1280, 720)}
 THEMES = ("light", "dark")
-# tab -> (its main button, the element its output is drawn in); None: the tab shows what it has on opening
-TABS = {
-    "Generate": ("Generate", "#lm-columns .lm-column"),
-    "You are the sampler": ("Start", "#lm-candidates tr"),
-    "Every model": ("Run every model", "#lm-every-model .lm-every-column"),
-    "Time-lapse": ("Show the time-lapse", "#lm-time-lapse .lm-lapse-column"),
-    "Inside": ("Generate and look inside", "#lm-heatmap tr"),
-    "Score": ("Score", "#lm-score .lm-text"),
-    "Model card": (None, "#lm-card-curve svg"),
-    "Train": (None, None),
-    "Presenter": ("Show this scene", "#lm-presenter-output [data-ready='true']"),
-}
-SCORED_TEXT = "ROMEO: But soft, what light through yonder window breaks?"
 
 
 def file_name(*parts: str) -> str:
     return "-".join(re.sub(r"[^a-z0-9]+", "-", part.lower()).strip("-") for part in parts) + ".png"
-
-
-def settle(page, seconds: float = 1.0) -> None:
-    """Wait until no request of the page is pending, then a moment for the last paint."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and page.locator(".pending, .generating").count():
-        page.wait_for_timeout(200)
-    page.wait_for_timeout(seconds * 1000)
-
-
-def show_tab(page, tab: str) -> None:
-    """Open ``tab``, press its main button and wait for its output."""
-    open_tab(page, tab)
-    button, output = TABS[tab]
-    if tab == "Score":
-        page.get_by_label("Text").last.fill(SCORED_TEXT)
-    if button is not None:
-        page.get_by_role("button", name=button, exact=True).last.click()
-    if output is not None:
-        page.locator(output).first.wait_for(timeout=120_000)
-    settle(page)
 
 
 def tab_screens(browser, url: str, out: Path, theme: str, size: str, tabs: list[str]) -> list[Path]:

@@ -25,11 +25,34 @@ from studio.tabs.train import Train, train_tab
 CSS = """
 body.lm-large .gradio-container { zoom: 1.3; }
 #lm-columns { min-height: 180px; }
-/* On a phone the header is one short line, the name: the projector's switches are for larger screens. */
+/* Contrast of at least 4.5 : 1 (WCAG AA) for the theme's white-on-orange buttons and its grey hints. */
+.gradio-container {
+  --button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
+  --body-text-color-subdued: #52525b; --block-info-text-color: #52525b;
+}
+.dark .gradio-container {
+  --button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
+  --body-text-color-subdued: #bbbbc2; --block-info-text-color: #bbbbc2;
+}
+/* A code block wraps rather than scrolls, and a table too wide scrolls in a box the keyboard can reach. */
+.gradio-container .prose pre { white-space: pre-wrap; word-break: break-word; }
+.lm-table-scroll { overflow-x: auto; }
+/* On a phone the header is one short line, the name (the projector's switches are for larger screens),
+   and no text is under 16 px: the theme's small sizes and our notes, labels and charts grow to 16 px. */
 @media (max-width: 640px) {
   #lm-header > :not(#lm-title) { display: none; }
   #lm-title h3 { margin: 0; }
   .lm-subtitle { display: none; }
+  .gradio-container {
+    --text-xxs: 16px; --text-xs: 16px; --text-sm: 16px; --text-md: 16px;
+    --block-label-text-size: 16px; --block-info-text-size: 16px; --block-title-text-size: 16px;
+    --section-header-text-size: 16px; --input-text-size: 16px; --button-small-text-size: 16px;
+  }
+  .gradio-container .lm-note, .gradio-container .lm-novelty, .gradio-container .lm-lapse-figure,
+  .gradio-container .lm-candidates.lm-last-draw, .gradio-container .lm-eos,
+  .gradio-container .lm-heatmap, .gradio-container .lm-heatmap th { font-size: 16px; }
+  .gradio-container .lm-heatmap th { line-height: 18px; }
+  .gradio-container .prose th, .gradio-container .prose td { white-space: nowrap; word-break: normal; }
 }
 /* A user's error shows once, in its message: the output boxes do not repeat it as a red "Error" badge. */
 [data-testid="status-tracker"]:has(> .error) { display: none !important; }

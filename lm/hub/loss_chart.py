@@ -9,17 +9,20 @@ import html
 
 COLOURS = {"train": "#0072B2", "valid": "#E69F00"}
 TICKS = 5
-CHARACTER_WIDTH = 6.5  # a generous width of one 11-pixel sans-serif character, to keep labels inside the chart
+FONT_SIZE = 17  # drawn 360 wide, the chart keeps its text at 16 px or more when a phone narrows it to 320
+CHARACTER_WIDTH = 0.6 * FONT_SIZE  # a generous width of one sans-serif character, to keep labels inside the chart
+LINE = FONT_SIZE + 4  # from one line of the legend to the next
 
 
 def _ticks(low: float, high: float, count: int = TICKS) -> list[float]:
     return [low + (high - low) * index / (count - 1) for index in range(count)]
 
 
-def loss_curve_svg(history: list[dict], best_epoch: int | None = None, width: int = 480, height: int = 240,
+def loss_curve_svg(history: list[dict], best_epoch: int | None = None, width: int = 360, height: int = 240,
                    unit: str = "loss (nats per token)") -> str:
-    """``history``: rows with ``epoch``, ``train_loss`` and ``valid_loss``."""
-    left, right, top, bottom = 56, 16, 16, 36
+    """``history``: rows with ``epoch``, ``train_loss`` and ``valid_loss``.
+    The picture narrows with the page (``max-width: 100%``), never widens it."""
+    left, right, top, bottom = 4 + FONT_SIZE + 5 * CHARACTER_WIDTH, 12, 12, 2 * LINE + 4
     series = {split: [(row["epoch"], row[f"{split}_loss"]) for row in history] for split in COLOURS}
     values = [loss for points in series.values() for _, loss in points] or [0.0, 1.0]
     low, high = min(values), max(values)
@@ -34,31 +37,37 @@ def loss_curve_svg(history: list[dict], best_epoch: int | None = None, width: in
         return height - bottom - (height - top - bottom) * (loss - low) / (high - low)
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-             f'height="{height}" font-family="sans-serif" font-size="11" class="lm-loss-chart">',
+             f'height="{height}" font-family="sans-serif" font-size="{FONT_SIZE}" class="lm-loss-chart" '
+             'style="max-width:100%;height:auto">',
              f'<rect width="{width}" height="{height}" fill="white"/>']
     for value in _ticks(low, high):
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#eee"/>'
-                     f'<text class="lm-y-tick" data-value="{value:.4f}" x="{left - 4}" y="{y(value) + 4:.1f}" '
+                     f'<text class="lm-y-tick" data-value="{value:.4f}" x="{left - 4}" y="{y(value) + FONT_SIZE / 3:.1f}" '
                      f'text-anchor="end">{value:.2f}</text>')
     for epoch in sorted({round(value) for value in _ticks(first, last)}):
-        parts.append(f'<text class="lm-x-tick" x="{x(epoch):.1f}" y="{height - bottom + 14}" '
+        parts.append(f'<text class="lm-x-tick" x="{x(epoch):.1f}" y="{height - bottom + LINE}" '
                      f'text-anchor="middle">{epoch}</text>')
     parts.append(f'<text x="{(left + width - right) / 2}" y="{height - 4}" text-anchor="middle">epoch</text>'
-                 f'<text x="12" y="{(top + height - bottom) / 2}" text-anchor="middle" '
-                 f'transform="rotate(-90 12 {(top + height - bottom) / 2})">{html.escape(unit)}</text>')
+                 f'<text x="{FONT_SIZE}" y="{(top + height - bottom) / 2}" text-anchor="middle" '
+                 f'transform="rotate(-90 {FONT_SIZE} {(top + height - bottom) / 2})">{html.escape(unit)}</text>')
     if best_epoch is not None and history:
-        label = f"best valid: epoch {best_epoch}"
-        # Right of the line where it fits; else left of it, below the legend (the best epoch is often the last).
-        fits = x(best_epoch) + 4 + CHARACTER_WIDTH * len(label) <= width - right
-        place = (f'x="{x(best_epoch) + 4:.1f}" y="{top + 10}"' if fits
-                 else f'x="{x(best_epoch) - 4:.1f}" y="{top + 12 + 14 * len(COLOURS) + 4}" text-anchor="end"')
-        parts.append(f'<line class="lm-best" x1="{x(best_epoch):.1f}" x2="{x(best_epoch):.1f}" y1="{top}" '
+        label, at = f"best epoch {best_epoch}", x(best_epoch)
+        wide = CHARACTER_WIDTH * len(label)
+        # Right of the line, beside the legend, where it fits; else below the legend, on the side with room.
+        if at + 4 + wide <= width - right - CHARACTER_WIDTH * 6:
+            place = f'x="{at + 4:.1f}" y="{top + FONT_SIZE}"'
+        elif at - 4 - wide >= left:
+            place = f'x="{at - 4:.1f}" y="{top + FONT_SIZE + LINE * len(COLOURS)}" text-anchor="end"'
+        else:
+            place = f'x="{min(at + 4, width - right - wide):.1f}" y="{top + FONT_SIZE + LINE * len(COLOURS)}"'
+        parts.append(f'<line class="lm-best" x1="{at:.1f}" x2="{at:.1f}" y1="{top}" '
                      f'y2="{height - bottom}" stroke="#999" stroke-dasharray="4 3"/>'
                      f'<text class="lm-best-label" {place} fill="#555">{label}</text>')
     for index, (split, points) in enumerate(series.items()):
         path = " ".join(f"{x(epoch):.1f},{y(loss):.1f}" for epoch, loss in points)
         parts.append(f'<polyline class="lm-line" data-split="{split}" fill="none" stroke="{COLOURS[split]}" '
                      f'stroke-width="2" points="{path}"/>'
-                     f'<text x="{width - right - 44}" y="{top + 12 + 14 * index}" fill="{COLOURS[split]}">{split}</text>')
+                     f'<text x="{width - right}" y="{top + FONT_SIZE + LINE * index}" text-anchor="end" '
+                     f'fill="{COLOURS[split]}">{split}</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

@@ -11,6 +11,7 @@ FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
 
 
 EPOCH_TABLE = re.compile(r"(## Loss per epoch\n\n)((?:!\[[^\n]*\n\n)?)((?:\|[^\n]*\n?)+)")
+TABLE = re.compile(r"^((?:\|[^\n]*(?:\n|\Z))+)", re.MULTILINE)
 
 
 def shown_card(card: str) -> str:
@@ -22,7 +23,13 @@ def shown_card(card: str) -> str:
         return (f"{match.group(1)}<details><summary>the table: one row per epoch ({rows} rows)</summary>\n\n"
                 f"{table}\n\n</details>\n")
 
-    return EPOCH_TABLE.sub(fold, card, count=1)
+    def scrolling(match: re.Match) -> str:
+        """A table wider than a phone scrolls in a box of its own that the
+        keyboard can reach (the page itself never scrolls sideways)."""
+        return (f'<div class="lm-table-scroll" tabindex="0" role="region" aria-label="table">\n\n'
+                f"{match.group(1).rstrip()}\n\n</div>\n")
+
+    return TABLE.sub(scrolling, EPOCH_TABLE.sub(fold, card, count=1))
 
 
 def _split_figure(split: str, value: dict) -> str:

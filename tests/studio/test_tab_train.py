@@ -16,7 +16,7 @@ def test_the_training_log_shows_status_curve_and_recent_samples():
     assert len(log.history) == 7 and log.history[0] == {"epoch": 1, "train_loss": 1.9, "valid_loss": 2.25}
     assert log.best_epoch == 4
     chart = log.chart()
-    assert chart.count('class="lm-line"') == 2 and "best valid: epoch 4" in chart
+    assert chart.count('class="lm-line"') == 2 and "best epoch 4" in chart
     assert log.recent_samples().startswith("— after epoch 3 (valid loss 2.250):\ntext 3")
     log.add(SimpleNamespace(kind="done", metrics={"valid": {"loss": 2.25}, "epochs": 7}))
     assert log.status == "saved **mine**: valid loss 2.250 after 7 epochs"

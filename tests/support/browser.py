@@ -1,9 +1,12 @@
 """Headless Chromium for the page tests: Debian's browser, its flags, and
 moving between the studio's tabs (on a phone the tabs that do not fit sit
-behind Gradio's "More tabs" menu); and the one skip for a machine without it."""
+behind Gradio's "More tabs" menu); each tab's main button and the element
+its output is drawn in (``TABS``, ``show_tab``); the sizes of a classroom's
+devices; and the one skip for a machine without the browser."""
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,12 +18,25 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
                                     reason="Debian's chromium is not installed (.ci/run installs it)")
 
+SIZES = {"phone": (390, 844), "tablet": (768, 1024), "laptop": (1366, 768), "projector": (1280, 720)}
+# tab -> (its main button, the element its output is drawn in); None: the tab shows what it has on opening
+TABS = {
+    "Generate": ("Generate", "#lm-columns .lm-column"),
+    "You are the sampler": ("Start", "#lm-candidates tr"),
+    "Every model": ("Run every model", "#lm-every-model .lm-every-column"),
+    "Time-lapse": ("Show the time-lapse", "#lm-time-lapse .lm-lapse-column"),
+    "Inside": ("Generate and look inside", "#lm-heatmap tr"),
+    "Score": ("Score", "#lm-score .lm-text"),
+    "Model card": (None, "#lm-card-curve svg"),
+    "Train": (None, None),
+    "Presenter": ("Show this scene", "#lm-presenter-output [data-ready='true']"),
+}
+SCORED_TEXT = "ROMEO: But soft, what light through yonder window breaks?"
+
 
 def open_tab(page, name: str, timeout: float = 15.0) -> None:
     """Show the studio's tab ``name``, through the overflow menu if needed
     (which tabs fit is settled a moment after the page loads)."""
-    import time
-
     deadline = time.monotonic() + timeout
     while True:
         tab = page.get_by_role("tab", name=name, exact=True)
@@ -42,6 +58,27 @@ def wait_for_scene(page, scene: int, drawn: bool = True, timeout: float = 60.0) 
     ready = " && document.querySelector(\"#lm-presenter-output [data-ready='true']\")" if drawn else ""
     page.wait_for_function(f"(scene) => document.querySelector(`#lm-presenter-scene [data-scene='${{scene}}']`){ready}",
                            arg=scene, timeout=timeout * 1000)
+
+
+def settle(page, seconds: float = 1.0) -> None:
+    """Wait until no request of the page is pending, then a moment for the last paint."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and page.locator(".pending, .generating").count():
+        page.wait_for_timeout(200)
+    page.wait_for_timeout(seconds * 1000)
+
+
+def show_tab(page, tab: str, pause: float = 1.0) -> None:
+    """Open ``tab``, press its main button and wait for its output."""
+    open_tab(page, tab)
+    button, output = TABS[tab]
+    if tab == "Score":
+        page.get_by_label("Text").last.fill(SCORED_TEXT)
+    if button is not None:
+        page.get_by_role("button", name=button, exact=True).last.click()
+    if output is not None:
+        page.locator(output).first.wait_for(timeout=120_000)
+    settle(page, pause)
 
 
 @contextmanager
