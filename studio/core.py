@@ -102,12 +102,19 @@ def model_and_prompt(studio: Studio, default_model: str | None) -> tuple[gr.Drop
 
 def row_click(attribute: str, field: str) -> str:
     """A script for an HTML component: a click on a table row (or inside it)
-    carrying ``data-<attribute>`` reports that number as the event's ``field``."""
+    carrying ``data-<attribute>``, or Enter or Space on such a row when it has
+    the keyboard's focus, reports that number as the event's ``field``."""
     key = "".join(word if index == 0 else word.capitalize() for index, word in enumerate(attribute.split("-")))
     return f"""
-element.addEventListener('click', (event) => {{
+const report = (event) => {{
   const row = event.target.closest('tr[data-{attribute}]');
   if (row) trigger('click', {{{field}: Number(row.dataset.{key})}});
+}};
+element.addEventListener('click', report);
+element.addEventListener('keydown', (event) => {{
+  if (event.key !== 'Enter' && event.key !== ' ') return;
+  event.preventDefault();
+  report(event);
 }});
 """
 

@@ -16,6 +16,8 @@ from lm.prompt import Prompt, PromptPiece
 from lm.tokenizer import EOS, EOS_ID, UNK
 from studio.html.novelty import STYLE as NOVELTY_STYLE
 from studio.html.novelty import novelty, novelty_note
+from studio.html.spoken import STYLE as SPOKEN_STYLE
+from studio.html.spoken import spoken, swatch
 
 STYLE = """
 <style>
@@ -35,13 +37,14 @@ STYLE = """
 .lm-show-tokens .lm-columns [data-id]{box-shadow:inset 0 0 0 1px var(--body-text-color-subdued,#888);
   border-radius:3px;margin:0 1px;padding:0 1px;white-space:nowrap;}
 .lm-show-tokens .lm-columns [data-id]::after{content:attr(data-id);font-size:.6em;vertical-align:sub;opacity:.7;}
-.lm-show-tokens .lm-columns [data-show]::before{content:attr(data-show);opacity:.6;}
+.lm-show-tokens .lm-columns [data-show]::before{content:attr(data-show);opacity:.6;position:static;width:auto;
+  height:auto;overflow:visible;clip-path:none;}
 .lm-unknown{background:rgba(230,40,40,.25);border-radius:3px;}
-.lm-note{font-size:.85em;opacity:.8;margin-top:6px;}
+.lm-note{font-size:.85em;color:var(--body-text-color-subdued);margin-top:6px;}
 .lm-bars td{padding:1px 6px;vertical-align:middle;}
 .lm-bar{height:12px;border-radius:2px;display:inline-block;}
 </style>
-"""
+""" + SPOKEN_STYLE
 VISIBLE_WHITESPACE = {"\n": "↵", " ": "·", "\t": "→"}  # how the token view shows a whitespace token
 PROMPT_TOKENS_SHOWN = 400  # the token view shows a long prompt's last tokens only
 # One hue per column (colour-blind friendly palette).
@@ -103,7 +106,7 @@ def token_span(piece: str, probability: float, alternatives: list[tuple[str, flo
     tip = f"p = {probability:.3f}\n" + "\n".join(f"{token!r}: {value:.3f}" for token, value in alternatives)
     inside, after = split_line_break(piece)
     return (
-        f'<span class="lm-token lm-shaded"{token_attributes(piece, token_id)} '
+        f'<span class="lm-token lm-shaded"{token_attributes(piece, token_id)}{spoken(f"p {probability:.2f}")} '
         f'style="--lm-shade:{_probability_colour(probability)}" title="{html.escape(tip)}">{html.escape(inside)}</span>'
         f'{after}'
     )
@@ -143,7 +146,7 @@ def distribution_bars(tokens: list[str], table: dict[float, list[float]]) -> str
     """For each candidate token, one bar per temperature."""
     temperatures = list(table)
     legend = " ".join(
-        f'<span style="color:{PALETTE[i % len(PALETTE)]}">■ T = {t:g}</span>' for i, t in enumerate(temperatures)
+        f'<span>{swatch(PALETTE[i % len(PALETTE)])}T = {t:g}</span>' for i, t in enumerate(temperatures)
     )
     rows = []
     for row, token in enumerate(tokens):

@@ -7,27 +7,35 @@ from __future__ import annotations
 
 import html
 
+from studio.html.spoken import STYLE as SPOKEN_STYLE
+from studio.html.spoken import spoken
+
 LEVELS = 10  # colour steps on each side of the centre
 STYLE = """
 <style>
 .lm-heatmap{overflow-x:auto;font-size:11px;}
+.lm-heatmap td::after{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);}
+.lm-heatmap td.lm-cell-0::after{content:'0';}
 .lm-heatmap table{border-collapse:collapse;margin:0;}
 .lm-heatmap td{width:12px;min-width:12px;height:12px;padding:0!important;border:none!important;}
 .lm-heatmap th{font-weight:normal;font-family:var(--font-mono);padding:0 3px!important;border:none!important;
   white-space:pre;font-size:11px;line-height:12px;}
 .lm-heatmap th.lm-token-label{width:12px;min-width:12px;padding:0!important;text-align:center;vertical-align:bottom;}
 .lm-heatmap tr[data-unit]{cursor:pointer;}
-.lm-heatmap tr[data-unit]:hover th{text-decoration:underline;}
+.lm-heatmap tr[data-unit]:hover th,.lm-heatmap tr[data-unit]:focus th{text-decoration:underline;}
 .lm-heatmap tr.lm-picked th{font-weight:bold;}
 .lm-heatmap td.lm-cell-0{background:#fff;}
 """ + "".join(
     f".lm-heatmap td.lm-cell-{sign}{level}{{background:rgba({rgb},{level / LEVELS:.1f});}}"
     for sign, rgb in (("p", "214,39,40"), ("n", "31,119,180")) for level in range(1, LEVELS + 1)
+) + "".join(  # each cell's colour level, in words for a screen reader: tenths of the legend's ±scale
+    f".lm-heatmap td.lm-cell-{sign}{level}::after{{content:'{'+' if sign == 'p' else '−'}{level / LEVELS:.1f}';}}"
+    for sign in "pn" for level in range(1, LEVELS + 1)
 ) + """
 .lm-unit-text{white-space:pre-wrap;font-family:var(--font-mono);line-height:1.6;}
 .lm-unit-text span{border-radius:2px;}
 </style>
-"""
+""" + SPOKEN_STYLE
 # Signals that live in [0, 1] (gates) are centred on 0.5; the others on 0.
 CENTRES = {"input_gate": 0.5, "forget_gate": 0.5, "output_gate": 0.5}
 
@@ -69,10 +77,11 @@ def heatmap(pieces: list[str], units: list[int], values: list[list[float]], sign
         cells = "".join(f'<td class="{_cell_class(values[token][column], centre, scale)}"></td>'
                         for token in range(len(pieces)))
         picked_class = ' class="lm-picked"' if unit == picked else ""
-        rows.append(f'<tr data-unit="{unit}"{picked_class}><th>{unit}</th>{cells}</tr>')
+        rows.append(f'<tr data-unit="{unit}" tabindex="0"{picked_class}><th>{unit}</th>{cells}</tr>')
     legend = (f'<div class="lm-note">{html.escape(signal.replace("_", " "))}: blue below {centre:g}, red above '
-              f"(±{scale:.2f}); click a row to shade the text by that unit</div>")
-    return (STYLE + f'<div class="lm-heatmap" data-signal="{html.escape(signal)}" data-tokens="{len(pieces)}">'
+              f"(±{scale:.2f}; a cell reads in tenths of it); click a row to shade the text by that unit</div>")
+    return (STYLE + f'<div class="lm-heatmap" data-signal="{html.escape(signal)}" data-tokens="{len(pieces)}" tabindex="0" '
+            f'role="region" aria-label="heatmap of {len(units)} units">'
             f"{legend}<table><tr><th>unit</th>{header}</tr>{''.join(rows)}</table></div>")
 
 
@@ -83,7 +92,7 @@ def shaded_text(prompt: str, pieces: list[str], values: list[float], unit: int, 
     spans = []
     for index, (piece, value) in enumerate(zip(pieces, values)):
         text = (joiner if index or prompt else "") + piece
-        spans.append(f'<span style="background:{_colour(value, centre, scale)}" '
+        spans.append(f'<span style="background:{_colour(value, centre, scale)}"{spoken(f"{value:.2f}")} '
                      f'title="{value:.3f}">{html.escape(text)}</span>')
     return (STYLE + f'<div class="lm-note">unit {unit}, {html.escape(signal.replace("_", " "))}</div>'
             f'<div class="lm-unit-text" data-unit="{unit}"><span class="lm-prompt">{html.escape(prompt)}</span>'

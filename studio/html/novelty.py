@@ -10,6 +10,8 @@ import html
 
 from lm.lesson.novelty import NgramIndex
 from lm.tokenizer import EOS_ID, Tokenizer
+from studio.html.spoken import STYLE as SPOKEN_STYLE
+from studio.html.spoken import spoken
 
 NO_INDEX = "no training index"
 
@@ -18,9 +20,9 @@ STYLE = """
 <style>
 .lm-copied{text-decoration:underline;text-decoration-thickness:2px;text-decoration-color:#D55E00;
   text-underline-offset:3px;}
-.lm-novelty{font-size:.85em;opacity:.85;}
+.lm-novelty{font-size:.85em;color:var(--body-text-color-subdued);}
 </style>
-"""
+""" + SPOKEN_STYLE
 
 
 def novelty(index: NgramIndex | None, prompt_ids: list[int], token_ids: list[int]) -> list[bool] | None:
@@ -63,4 +65,6 @@ def marked_text(tokenizer: Tokenizer, prompt: str, token_ids: list[int], copied:
 def _span(tokenizer: Tokenizer, ids: list[int], copied: bool | None, joiner: str) -> str:
     text = html.escape(joiner.join(tokenizer.token(token_id) for token_id in ids) if joiner
                        else tokenizer.decode(ids))
-    return f'<span class="lm-copied" title="in the training text">{text}</span>' if copied else text
+    if not copied:
+        return text
+    return f'<span class="lm-copied"{spoken("copied from the training text:")} title="in the training text">{text}</span>'

@@ -9,17 +9,19 @@ from __future__ import annotations
 import html
 
 from lm.lesson.stepping import Choices
+from studio.html.spoken import STYLE as SPOKEN_STYLE
+from studio.html.spoken import swatch
 
 STYLE = """
 <style>
 .lm-candidates{width:100%;border-collapse:collapse;}
 .lm-candidates td{padding:2px 6px!important;vertical-align:middle;border:none!important;}
 .lm-candidates tr{border-bottom:1px solid var(--border-color-primary);}
-.lm-candidates.lm-last-draw{font-size:.8em;opacity:.85;}
+.lm-candidates.lm-last-draw{font-size:.8em;}
 .lm-candidates.lm-last-draw td{padding:0 6px!important;}
 .lm-candidates.lm-last-draw .lm-step-bar{height:8px;}
 .lm-candidates tr[data-token-id]{cursor:pointer;}
-.lm-candidates tr[data-token-id]:hover{background:var(--background-fill-secondary);}
+.lm-candidates tr[data-token-id]:hover,.lm-candidates tr[data-token-id]:focus{background:var(--background-fill-secondary);}
 .lm-candidates tr.lm-drawn{outline:3px solid #E69F00;}
 .lm-candidate{font-family:var(--font-mono);font-size:1.15em;white-space:pre;width:1%;}
 .lm-rest td:first-child{white-space:nowrap;}
@@ -30,7 +32,7 @@ STYLE = """
 .lm-step-text{white-space:pre-wrap;font-family:var(--font-mono);font-size:1.2em;line-height:1.5;}
 .lm-step-text .lm-appended{background:rgba(0,114,178,.18);border-radius:2px;}
 </style>
-"""
+""" + SPOKEN_STYLE
 AT_TEMPERATURE, AT_ONE = "#0072B2", "#767676"
 LAST_DRAW_ROWS = 5  # the candidates a draw is shown among (the drawn one always)
 
@@ -63,7 +65,7 @@ def _shown(label: str) -> str:
 def _rows(choices: Choices, drawn: int | None, clickable: bool, scale: float) -> list[str]:
     rows = []
     for candidate in choices.candidates:
-        marks = (f' data-token-id="{candidate.token_id}"' if clickable else "") + \
+        marks = (f' data-token-id="{candidate.token_id}" tabindex="0"' if clickable else "") + \
             (' class="lm-drawn"' if candidate.token_id == drawn else "")
         rows.append(f'<tr{marks}><td class="lm-candidate">{html.escape(_shown(candidate.label))}</td>'
                     f"{_bars(candidate.probability, candidate.probability_at_one, choices, scale)}</tr>")
@@ -89,9 +91,9 @@ def candidates(choices: Choices) -> str:
     rows = _rows(choices, None, clickable=True, scale=scale)
     rest = _bars(choices.rest, choices.rest_at_one, choices, scale)
     rows.append(f'<tr class="lm-rest"><td><i>everything else</i></td>{rest}</tr>')
-    at_one = f' <span style="color:{AT_ONE}">▬ T = 1</span>' if choices.temperature != 1 else ""
-    legend = (f'<div class="lm-note"><span style="color:{AT_TEMPERATURE}">■ T = {choices.temperature:g}</span>{at_one}'
-              " · click a token to append it</div>")
+    at_one = f' <span>{swatch(AT_ONE)}thin bar: T = 1</span>' if choices.temperature != 1 else ""
+    legend = (f'<div class="lm-note"><span>{swatch(AT_TEMPERATURE)}T = {choices.temperature:g}</span>{at_one}'
+              " · click a token (or press Enter on it) to append it</div>")
     return STYLE + legend + f'<table class="lm-candidates">{"".join(rows)}</table>'
 
 

@@ -23,7 +23,8 @@ def test_copied_spans_are_underlined_and_counted(word_tokenizer):
     assert copied == [True] * 5 + [False] * 2
     assert novelty_note(copied) == "29 % new" and novelty_note(None) == NO_INDEX
     marked = marked_text(word_tokenizer, "", ids, copied)
-    assert '<span class="lm-copied" title="in the training text">the cat sat on the</span>' in marked
+    assert ('<span class="lm-copied" data-spoken="copied from the training text: " title="in the training text">'
+            'the cat sat on the</span>') in marked
     assert read_note(["zebra"], "word") == "did not know 'zebra': read as <unk>"
 
 

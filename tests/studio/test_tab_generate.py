@@ -57,7 +57,7 @@ def test_generated_tokens_carry_their_ids_and_the_end_of_text_shows():
     page.add(Step(0, [7, 5], ["two", "four"], [0.9, 0.2], [[("two", 0.9)], [("two", 0.5)]], [False, False], [0, 0]))
     page.add(Step(1, [EOS_ID, 3], ["", "hundred"], [0.8, 0.4], [[], []], [True, False], [0, 1]))
     left, right = page.html().split('<div class="lm-column"')[1:]
-    assert re.search(r' <span class="lm-token lm-shaded" data-id="7" style="--lm-shade:rgba\([^"]*\)" '
+    assert re.search(r' <span class="lm-token lm-shaded" data-id="7" data-spoken="p 0.90 " style="--lm-shade:rgba\([^"]*\)" '
                      r'title="p = 0.900[^"]*">two</span>', left)
     assert f'<span class="lm-eos" data-id="{EOS_ID}"' in left and "hundred" not in left
     assert 'data-id="5"' in right and ' <span class="lm-token lm-shaded" data-id="3"' in right and "lm-eos" not in right

@@ -72,5 +72,5 @@ def test_candidates_are_bars_with_the_t1_bar_only_when_the_temperature_is_not_1(
     assert "T = 1</span> · click" in at_one and at_one.count("T = 1") == 1  # one legend entry, not "T = 1 ■ T = 1"
     cooler = candidates(Choices(0.5, shown, 0.1, 0.25))
     assert cooler.count('class="lm-step-bar"') == 3 and cooler.count("lm-step-bar lm-at-one") == 3
-    assert "■ T = 0.5" in cooler and "▬ T = 1" in cooler and "(40.0% at T = 1)" in cooler
+    assert "></span>T = 0.5</span>" in cooler and "thin bar: T = 1" in cooler and "(40.0% at T = 1)" in cooler
     assert cooler.count('<tr data-token-id=') == 2
