@@ -37,23 +37,28 @@ body.lm-large .gradio-container { zoom: 1.3; }
 /* A code block wraps rather than scrolls, and a table too wide scrolls in a box the keyboard can reach. */
 .gradio-container .prose pre { white-space: pre-wrap; word-break: break-word; }
 .lm-table-scroll { overflow-x: auto; }
-/* On a phone the header is one short line, the name (the projector's switches are for larger screens),
+/* (Gradio scopes the rules inside a media query to the page's container: their selectors name what lies in it.)
+   On a phone the header is one short line, the name (the projector's switches are for larger screens),
    and no text is under 16 px: the theme's small sizes and our notes, labels and charts grow to 16 px. */
 @media (max-width: 640px) {
   #lm-header > :not(#lm-title) { display: none; }
   #lm-title h3 { margin: 0; }
   .lm-subtitle { display: none; }
-  .gradio-container {
+  .column {
     --text-xxs: 16px; --text-xs: 16px; --text-sm: 16px; --text-md: 16px;
     --block-label-text-size: 16px; --block-info-text-size: 16px; --block-title-text-size: 16px;
     --section-header-text-size: 16px; --input-text-size: 16px; --button-small-text-size: 16px;
+    --checkbox-label-text-size: 16px; --body-text-size: 16px; --button-medium-text-size: 16px; --prose-text-size: 16px;
   }
-  .gradio-container .lm-note, .gradio-container .lm-novelty, .gradio-container .lm-lapse-figure,
-  .gradio-container .lm-candidates.lm-last-draw, .gradio-container .lm-eos,
-  .gradio-container .lm-heatmap, .gradio-container .lm-heatmap th { font-size: 16px; }
-  .gradio-container .lm-heatmap th { line-height: 18px; }
-  .gradio-container .prose th, .gradio-container .prose td { white-space: nowrap; word-break: normal; }
+  .lm-note, .lm-novelty, .lm-lapse-figure, .lm-candidates.lm-last-draw, .lm-eos, .lm-heatmap, .lm-heatmap th {
+    font-size: 16px;
+  }
+  .lm-heatmap th { line-height: 18px; }
+  .gallery, .wrap, .or { font-size: 16px; }  /* example prompts; the file box's "Drop File Here" */
+  .prose th, .prose td { white-space: nowrap; word-break: normal; }
 }
+/* The footer lies outside the page's container, where a media query of ours cannot reach: 16 px under 640 px wide. */
+footer, footer * { font-size: clamp(14px, calc((640px - 100vw) * 100), 16px) !important; }
 /* A user's error shows once, in its message: the output boxes do not repeat it as a red "Error" badge. */
 [data-testid="status-tracker"]:has(> .error) { display: none !important; }
 """
