@@ -25,17 +25,19 @@ from studio.tabs.train import Train, train_tab
 CSS = """
 body.lm-large .gradio-container { zoom: 1.3; }
 #lm-columns { min-height: 180px; }
-/* Contrast of at least 4.5 : 1 (WCAG AA) for the theme's white-on-orange buttons and its grey hints. */
+/* Contrast of at least 4.5 : 1 (WCAG AA) for the theme's white-on-orange buttons, orange tab names and grey hints. */
 .gradio-container {
   --button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
-  --body-text-color-subdued: #52525b; --block-info-text-color: #52525b;
+  --body-text-color-subdued: #52525b; --block-info-text-color: #52525b; --color-accent: #c2410c;
 }
 .dark .gradio-container {
   --button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
-  --body-text-color-subdued: #bbbbc2; --block-info-text-color: #bbbbc2;
+  --body-text-color-subdued: #bbbbc2; --block-info-text-color: #bbbbc2; --color-accent: #f97316;
 }
 /* A code block wraps rather than scrolls, and a table too wide scrolls in a box the keyboard can reach. */
-.gradio-container .prose pre { white-space: pre-wrap; word-break: break-word; }
+.gradio-container .prose pre, .gradio-container .prose pre code {
+  white-space: pre-wrap !important; word-break: break-word; overflow-x: visible !important;
+}
 .lm-table-scroll { overflow-x: auto; }
 /* (Gradio scopes the rules inside a media query to the page's container: their selectors name what lies in it.)
    On a phone the header is one short line, the name (the projector's switches are for larger screens),

@@ -9,7 +9,7 @@ import html
 
 COLOURS = {"train": "#0072B2", "valid": "#E69F00"}
 TICKS = 5
-FONT_SIZE = 17  # drawn 360 wide, the chart keeps its text at 16 px or more when a phone narrows it to 320
+FONT_SIZE = 20  # drawn 360 wide, the chart keeps its text at 16 px or more when a phone narrows it to 300
 CHARACTER_WIDTH = 0.6 * FONT_SIZE  # a generous width of one sans-serif character, to keep labels inside the chart
 LINE = FONT_SIZE + 4  # from one line of the legend to the next
 
@@ -18,11 +18,11 @@ def _ticks(low: float, high: float, count: int = TICKS) -> list[float]:
     return [low + (high - low) * index / (count - 1) for index in range(count)]
 
 
-def loss_curve_svg(history: list[dict], best_epoch: int | None = None, width: int = 360, height: int = 240,
-                   unit: str = "loss (nats per token)") -> str:
+def loss_curve_svg(history: list[dict], best_epoch: int | None = None, width: int = 360, height: int = 280,
+                   unit: str = "loss (nats/token)") -> str:
     """``history``: rows with ``epoch``, ``train_loss`` and ``valid_loss``.
     The picture narrows with the page (``max-width: 100%``), never widens it."""
-    left, right, top, bottom = 4 + FONT_SIZE + 5 * CHARACTER_WIDTH, 12, 12, 2 * LINE + 4
+    left, right, top, bottom = 4 + FONT_SIZE + 5 * CHARACTER_WIDTH, 2 * CHARACTER_WIDTH, 12, 2 * LINE + 4  # room for the labels
     series = {split: [(row["epoch"], row[f"{split}_loss"]) for row in history] for split in COLOURS}
     values = [loss for points in series.values() for _, loss in points] or [0.0, 1.0]
     low, high = min(values), max(values)

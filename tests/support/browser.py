@@ -2,7 +2,8 @@
 moving between the studio's tabs (on a phone the tabs that do not fit sit
 behind Gradio's "More tabs" menu); each tab's main button and the element
 its output is drawn in (``TABS``, ``show_tab``); the sizes of a classroom's
-devices; and the one skip for a machine without the browser."""
+devices; axe-core's serious findings; and the one skip for a machine
+without the browser."""
 
 from __future__ import annotations
 
@@ -79,6 +80,17 @@ def show_tab(page, tab: str, pause: float = 1.0) -> None:
     if output is not None:
         page.locator(output).first.wait_for(timeout=120_000)
     settle(page, pause)
+
+
+def accessibility_violations(page) -> list[str]:
+    """axe-core's critical and serious findings on what the page shows now
+    (WCAG 2.1 A and AA, and axe's best practices), one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    rules = {"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"], "resultTypes": ["violations"]}
+    found = Axe().run(page, options=rules).response["violations"]
+    return [f"{violation['id']} ({violation['impact']}): {node['html'][:120]}"
+            for violation in found if violation["impact"] in ("critical", "serious") for node in violation["nodes"]]
 
 
 @contextmanager
