@@ -1,11 +1,11 @@
 """Presenter mode on a projector (1280 × 720) in headless Chromium: every
-scene, no text under 24 px, no scrolling, nothing cut; the sampler scene
-shows all its candidates."""
+scene, no text under 24 px, no scrolling, nothing cut, nothing axe-core
+finds critical or serious; the sampler scene shows all its candidates."""
 
 from __future__ import annotations
 
 from studio.scenes import read_scenes
-from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, wait_for_scene
+from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, accessibility_violations, wait_for_scene
 from tests.support.paths import REPO
 from tests.support.studio_server import running_studio
 
@@ -49,6 +49,7 @@ def test_every_scene_fits_a_projector_in_large_type():
             assert texts and not small, f"scene {scene + 1}: text under 24 px: {small}"
             cut = [text for _, inside, text in texts if not inside]
             assert not cut, f"scene {scene + 1}: cut off at the bottom of the output: {cut}"
+            assert accessibility_violations(page) == [], f"scene {scene + 1}"
             settings = scenes[scene].settings
             if scenes[scene].kind == "sampler":
                 assert page.locator("#lm-presenter-output tr[data-token-id]").count() == settings["k"]
