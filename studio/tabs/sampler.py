@@ -192,13 +192,13 @@ def sampler_tab(step_mode: StepMode, default_model: str | None) -> None:
             seed = gr.Number(0, precision=0, label="Seed")
         with gr.Column(scale=2):
             text = gr.HTML(elem_id="lm-step-text")
+            candidates = gr.HTML(elem_id="lm-candidates", js_on_load=CANDIDATE_CLICK)  # right under the text
             with gr.Row():
                 draw = gr.Button("Let the model draw")
                 undo = gr.Button("Undo")
             with gr.Row():
                 typed = gr.Textbox(label="Your own token", scale=3)
                 add = gr.Button("Add", scale=1)
-            candidates = gr.HTML(elem_id="lm-candidates", js_on_load=CANDIDATE_CLICK)
     state = gr.State(None, delete_callback=step_mode.sessions.end)
     shown = [candidates, text, state]
     # A step takes a fraction of a millisecond: answered at once, never queued behind a long generation.
