@@ -168,6 +168,9 @@ def unit_count(value) -> int:
 
 def picked_unit(value, hidden_size: int) -> int | None:
     """The unit typed or clicked in the Inside view (empty: none)."""
+    if isinstance(value, str):
+        value = value.strip()
+        value = int(value) if value.isdigit() else value
     if value in (None, ""):
         return None
     unit = whole(value)

@@ -168,7 +168,9 @@ def inside_tab(inside: Inside, default_model: str | None) -> None:
             units = gr.Slider(1, MAX_INSPECT_UNITS, value=16, step=1, label="Units to show")
             signal = gr.Radio(list(SIGNALS), value="cell", label="Signal")
             feature = gr.Dropdown(list(FEATURES), value=list(FEATURES)[0], label="Rank units by")
-            unit = gr.Number(None, precision=0, label="Unit (click a heatmap row, or type its number)")
+            # A text box, not a number box: empty means "the unit that follows the feature best" (a number box shows 0).
+            unit = gr.Textbox("", label="Unit (click a heatmap row, or type its number)",
+                              placeholder="empty: the best-ranked unit")
         with gr.Column(scale=3):
             ranking = gr.Markdown()
             heatmap = gr.HTML(elem_id="lm-heatmap", js_on_load=HEATMAP_CLICK)

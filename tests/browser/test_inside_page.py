@@ -1,5 +1,6 @@
 """The Inside view in headless Chromium (desktop and phone sizes): a heatmap
-column per token, and a clicked unit shades the text."""
+column per token, the text shaded by one of its rows, and a clicked unit
+shades the text."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ def look_inside(server: str, viewport: dict) -> None:
         assert heatmap.locator("th.lm-token-label").count() == 120  # one column per generated token
         rows = heatmap.locator("tr[data-unit]")
         assert rows.count() == 16
+        page.locator("#lm-unit-text .lm-unit-text").wait_for()
+        shown = [rows.nth(row).get_attribute("data-unit") for row in range(16)]
+        # before any click the text is shaded by the best-ranked unit, one of the rows (not by unit 0)
+        assert page.locator("#lm-unit-text .lm-unit-text").get_attribute("data-unit") in shown
+        assert page.get_by_label("Unit (click a heatmap row, or type its number)").input_value() == ""
         unit = rows.nth(3).get_attribute("data-unit")
         rows.nth(3).locator("th").click()
         page.wait_for_function(
