@@ -39,6 +39,7 @@ body.lm-large .gradio-container { zoom: 1.3; }
   white-space: pre-wrap !important; word-break: break-word; overflow-x: visible !important;
 }
 .lm-table-scroll { overflow-x: auto; }
+.lm-table-scroll th, .lm-table-scroll td { white-space: nowrap; word-break: normal; }
 /* (Gradio scopes the rules inside a media query to the page's container: their selectors name what lies in it.)
    On a phone the header is one short line, the name (the projector's switches are for larger screens),
    and no text is under 16 px: the theme's small sizes and our notes, labels and charts grow to 16 px. */
@@ -57,7 +58,6 @@ body.lm-large .gradio-container { zoom: 1.3; }
   }
   .lm-heatmap th { line-height: 18px; }
   .gallery, .wrap, .or { font-size: 16px; }  /* example prompts; the file box's "Drop File Here" */
-  .prose th, .prose td { white-space: nowrap; word-break: normal; }
 }
 /* The footer lies outside the page's container, where a media query of ours cannot reach: 16 px under 640 px wide. */
 footer, footer * { font-size: clamp(14px, calc((640px - 100vw) * 100), 16px) !important; }

@@ -24,7 +24,7 @@ STYLE = """
 .lm-heatmap tr[data-unit]{cursor:pointer;}
 .lm-heatmap tr[data-unit]:hover th,.lm-heatmap tr[data-unit]:focus th{text-decoration:underline;}
 .lm-heatmap tr.lm-picked th{font-weight:bold;}
-.lm-heatmap td.lm-cell-0{background:#fff;}
+.lm-heatmap td.lm-cell-0{background:transparent;}
 """ + "".join(
     f".lm-heatmap td.lm-cell-{sign}{level}{{background:rgba({rgb},{level / LEVELS:.1f});}}"
     for sign, rgb in (("p", "214,39,40"), ("n", "31,119,180")) for level in range(1, LEVELS + 1)
