@@ -139,7 +139,15 @@ class Generate:
     def distribution_view(self, name, prompt, mode, temperature, temperatures_text, int8=INT8_DEFAULT):
         """The next-token distribution after the prompt as bars at the page's
         temperatures and at T = 1, and the note on what each of those
-        temperatures did to it; both from one set of logits."""
+        temperatures did to it; both from one set of logits. Called with the
+        Generate button's own view: a bad setting leaves the bars as they
+        were, and that view names it (once, not twice)."""
+        try:
+            return self._distribution(name, prompt, mode, temperature, temperatures_text, int8)
+        except gr.Error:
+            return gr.skip(), gr.skip()
+
+    def _distribution(self, name, prompt, mode, temperature, temperatures_text, int8):
         try:
             entry = self.studio.catalog.get(name)
             temperatures = tuple(dict.fromkeys(forms.page_sampling(mode, temperature, temperatures_text).temperatures))
@@ -152,8 +160,9 @@ class Generate:
         return chart, html.temperature_note(effects)
 
     def temperature_view(self, name, prompt, temperature, int8=INT8_DEFAULT):
-        """``distribution_view`` at the single-sample slider's temperature (called as the slider moves)."""
-        return self.distribution_view(name, prompt, forms.SINGLE_SAMPLE, temperature, "", int8)
+        """``distribution_view`` at the single-sample slider's temperature (called as the slider moves); a
+        bad setting is named."""
+        return self._distribution(name, prompt, forms.SINGLE_SAMPLE, temperature, "", int8)
 
     def api_generate(
         self,

@@ -57,7 +57,7 @@ def test_the_generate_view_streams_one_labelled_column_per_temperature(studio):
 @pytest.mark.parametrize("call, message", [
     (lambda studio: next(Generate(studio).view("tiny", "", forms.COMPARE, 0.8, "9", 5, 0, 0, 1.0)),
      "temperature must be in [0, 5], got 9.0"),
-    (lambda studio: Generate(studio).distribution_view("tiny", "", forms.SINGLE_SAMPLE, 6.0, ""), "got 6.0"),
+    (lambda studio: Generate(studio).temperature_view("tiny", "", 6.0), "got 6.0"),
     (lambda studio: next(Generate(studio).api_generate("tiny", "", [0.5] * 7)), "between 1 and 6 temperatures, got 7"),
     (lambda studio: Score(studio).api_score("nowhere", "text"), "unknown model 'nowhere'"),
     (lambda studio: Score(studio).view([], "text"), "pick at least one model"),
@@ -66,6 +66,12 @@ def test_bad_input_becomes_a_gradio_error_naming_the_value(studio, call, message
     with pytest.raises(gr.Error) as caught:
         call(studio)
     assert message in str(caught.value)
+
+
+def test_the_generate_buttons_bars_leave_a_bad_setting_to_its_columns_to_name(studio):
+    """The button runs both views; only the columns' view names the error, so the student sees it once."""
+    shown = Generate(studio).distribution_view("tiny", "", forms.COMPARE, 0.8, "0.3, 9")
+    assert all(isinstance(part, dict) and part.get("__type__") == "update" and len(part) == 1 for part in shown), shown
 
 
 def test_model_facts_card_and_examples(studio):
