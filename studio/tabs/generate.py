@@ -137,44 +137,31 @@ class Generate:
         yield shown()
 
     def distribution_view(self, name, prompt, mode, temperature, temperatures_text, int8=INT8_DEFAULT):
-        """The next-token distribution after the prompt as bars at the page's
-        temperatures and at T = 1, and the note on what each of those
-        temperatures did to it; both from one set of logits. Called with the
-        Generate button's own view: a bad setting leaves the bars as they
-        were, and that view names it (once, not twice)."""
-        try:
-            return self._distribution(name, prompt, mode, temperature, temperatures_text, int8)
-        except gr.Error:
-            return gr.skip(), gr.skip()
+        """The next-token bars at the page's temperatures and T = 1, and what each did; a bad setting: no change
+        (the button's columns name it, once)."""
+        return self._distribution(name, prompt, mode, temperature, temperatures_text, int8, quiet=True)
 
-    def _distribution(self, name, prompt, mode, temperature, temperatures_text, int8):
+    def _distribution(self, name, prompt, mode, temperature, temperatures_text, int8, quiet=False):
         try:
             entry = self.studio.catalog.get(name)
             temperatures = tuple(dict.fromkeys(forms.page_sampling(mode, temperature, temperatures_text).temperatures))
             logits = next_token_logits(entry.engine(bool(int8)), entry.tokenizer, prompt or "")
             effects = [temperature_effect(logits, value, entry.tokenizer) for value in temperatures]
         except (ValueError, TypeError) as error:
+            if quiet:
+                return gr.skip(), gr.skip()
             raise user_error(error) from error
         shown = temperatures if 1 in temperatures else (*temperatures, 1.0)
         chart = html.distribution_bars(*top_probabilities(logits, entry.tokenizer, shown))
         return chart, html.temperature_note(effects)
 
     def temperature_view(self, name, prompt, temperature, int8=INT8_DEFAULT):
-        """``distribution_view`` at the single-sample slider's temperature (called as the slider moves); a
-        bad setting is named."""
+        """The bars at the slider's temperature, as it moves; a bad setting is named."""
         return self._distribution(name, prompt, forms.SINGLE_SAMPLE, temperature, "", int8)
 
-    def api_generate(
-        self,
-        model: str,
-        prompt: str,
-        temperatures: list[float],
-        max_new_tokens: int = 100,
-        seed: int = 0,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        int8: bool = INT8_DEFAULT,
-    ) -> Iterator[list[str]]:
+    def api_generate(self, model: str, prompt: str, temperatures: list[float], max_new_tokens: int = 100,
+                     seed: int = 0, top_k: int | None = None, top_p: float | None = None,
+                     int8: bool = INT8_DEFAULT) -> Iterator[list[str]]:
         """One sample per temperature (prompt included), reproducible with the seed.
         Stops at the time limit with a warning; a cancelled request stops drawing
         within a fraction of a second."""
