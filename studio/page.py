@@ -30,10 +30,8 @@ body.lm-large .gradio-container { zoom: 1.3; }
   --button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
   --body-text-color-subdued: #52525b; --block-info-text-color: #52525b; --color-accent: #c2410c;
 }
-.dark .gradio-container {
-  --button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
-  --body-text-color-subdued: #bbbbc2; --block-info-text-color: #bbbbc2; --color-accent: #f97316;
-}
+/* The dark theme keeps its own light grey and bright orange, which already read well on its dark ground. */
+.dark .gradio-container { --body-text-color-subdued: #bbbbc2; --block-info-text-color: #bbbbc2; --color-accent: #f97316; }
 /* A code block wraps rather than scrolls, and a table too wide scrolls in a box the keyboard can reach. */
 .gradio-container .prose pre, .gradio-container .prose pre code {
   white-space: pre-wrap !important; word-break: break-word; overflow-x: visible !important;

@@ -15,7 +15,7 @@ import re
 from lm.prompt import Prompt, PromptPiece
 from lm.tokenizer import EOS, EOS_ID, UNK
 from studio.html.novelty import STYLE as NOVELTY_STYLE
-from studio.html.novelty import novelty, novelty_note
+from studio.html.novelty import copied_run_piece, novelty, novelty_note
 from studio.html.spoken import STYLE as SPOKEN_STYLE
 from studio.html.spoken import spoken, swatch
 
@@ -142,15 +142,6 @@ def columns(
     return "".join(parts)
 
 
-def _copied_span(span: str, copied: bool, copied_before: bool) -> str:
-    """One generated token, underlined when copied; where a copied run
-    starts or ends, a screen reader hears so."""
-    if copied:
-        said = "" if copied_before else spoken("copied from the training text:")
-        return f'<span class="lm-copied"{said}>{span}</span>'
-    return f'<span{spoken("new text:")}>{span}</span>' if copied_before else span
-
-
 def distribution_bars(tokens: list[str], table: dict[float, list[float]]) -> str:
     """For each candidate token, one bar per temperature."""
     temperatures = list(table)
@@ -211,7 +202,7 @@ class SampleColumns:
         for row, ids in enumerate(self.token_ids):
             copied = novelty(index, prompt_ids, ids)
             if copied is not None:
-                self.spans[row] = [_copied_span(span, flag, copied[position - 1] if position else False)
+                self.spans[row] = [copied_run_piece(span, flag, copied[position - 1] if position else False)
                                    for position, (span, flag) in enumerate(zip(self.spans[row], copied))]
             self.notes[row] = " · ".join(note for note in (self.notes[row], novelty_note(copied)) if note)
 

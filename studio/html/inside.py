@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import html
 
+from studio.html.spoken import HIDDEN, spoken
 from studio.html.spoken import STYLE as SPOKEN_STYLE
-from studio.html.spoken import spoken
 
 LEVELS = 10  # colour steps on each side of the centre
 STYLE = """
 <style>
 .lm-heatmap{overflow-x:auto;font-size:11px;}
-.lm-heatmap td::after{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);}
-.lm-heatmap td.lm-cell-0::after{content:'0';}
 .lm-heatmap table{border-collapse:collapse;margin:0;}
 .lm-heatmap td{width:12px;min-width:12px;height:12px;padding:0!important;border:none!important;}
 .lm-heatmap th{font-weight:normal;font-family:var(--font-mono);padding:0 3px!important;border:none!important;
@@ -28,7 +26,8 @@ STYLE = """
 """ + "".join(
     f".lm-heatmap td.lm-cell-{sign}{level}{{background:rgba({rgb},{level / LEVELS:.1f});}}"
     for sign, rgb in (("p", "214,39,40"), ("n", "31,119,180")) for level in range(1, LEVELS + 1)
-) + "".join(  # each cell's colour level, in words for a screen reader: tenths of the legend's ±scale
+) + f".lm-heatmap td::after{{{HIDDEN}}}.lm-heatmap td.lm-cell-0::after{{content:'0';}}" + "".join(
+    # each cell's colour level, in words for a screen reader: tenths of the legend's ±scale
     f".lm-heatmap td.lm-cell-{sign}{level}::after{{content:'{'+' if sign == 'p' else '−'}{level / LEVELS:.1f}';}}"
     for sign in "pn" for level in range(1, LEVELS + 1)
 ) + """

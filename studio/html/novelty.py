@@ -65,6 +65,13 @@ def marked_text(tokenizer: Tokenizer, prompt: str, token_ids: list[int], copied:
 def _span(tokenizer: Tokenizer, ids: list[int], copied: bool | None, joiner: str) -> str:
     text = html.escape(joiner.join(tokenizer.token(token_id) for token_id in ids) if joiner
                        else tokenizer.decode(ids))
-    if not copied:
-        return text
-    return f'<span class="lm-copied"{spoken("copied from the training text:")} title="in the training text">{text}</span>'
+    return copied_run_piece(text, bool(copied), copied_before=False, title=' title="in the training text"')
+
+
+def copied_run_piece(markup: str, copied: bool, copied_before: bool, title: str = "") -> str:
+    """``markup`` (escaped already), underlined when ``copied``; where a copied
+    run starts, or the new text after one, a screen reader hears so."""
+    if copied:
+        said = "" if copied_before else spoken("copied from the training text:")
+        return f'<span class="lm-copied"{said}{title}>{markup}</span>'
+    return f'<span{spoken("new text:")}>{markup}</span>' if copied_before else markup

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import html
 
-STYLE = """
+# What keeps generated words out of sight yet in the accessibility tree.
+HIDDEN = "position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap;"
+STYLE = f"""
 <style>
-[data-spoken]::before{content:attr(data-spoken);position:absolute;width:1px;height:1px;overflow:hidden;
-  clip-path:inset(50%);white-space:nowrap;}
-.lm-swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:3px;vertical-align:-1px;}
+[data-spoken]::before{{content:attr(data-spoken);{HIDDEN}}}
+.lm-swatch{{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:3px;vertical-align:-1px;}}
 </style>
 """
 

@@ -5,27 +5,12 @@ finds critical or serious; the sampler scene shows all its candidates."""
 from __future__ import annotations
 
 from studio.scenes import read_scenes
-from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, accessibility_violations, wait_for_scene
+from tests.support.browser import (CHROMIUM, CHROMIUM_FLAGS, accessibility_violations, visible_texts,
+                                   wait_for_scene)
 from tests.support.paths import REPO
 from tests.support.studio_server import running_studio
 
-# Each visible piece of text in the scene: its font size, whether it lies inside the scene's output box
-# (nothing cut off by the box), and the first characters of it.
-TEXTS = """() => {
-  const box = document.querySelector('.lm-presenter-output').getBoundingClientRect(), found = [];
-  for (const root of document.querySelectorAll('#lm-presenter-scene, #lm-presenter-output, .lm-presenter-join')) {
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    while (walker.nextNode()) {
-      const node = walker.currentNode, element = node.parentElement, style = getComputedStyle(element);
-      const shown = element.getBoundingClientRect();
-      if (!node.textContent.trim() || !shown.width || !shown.height || style.visibility === 'hidden') continue;
-      const inside = !root.matches('#lm-presenter-output')
-        || (shown.top >= box.top - 1 && shown.bottom <= box.bottom + 1);
-      found.push([parseFloat(style.fontSize), inside, node.textContent.trim().slice(0, 30)]);
-    }
-  }
-  return found;
-}"""
+SCENE = "#lm-presenter-scene, #lm-presenter-output, .lm-presenter-join"  # the scene's counter, its output, the join box
 
 
 def test_every_scene_fits_a_projector_in_large_type():
@@ -44,10 +29,12 @@ def test_every_scene_fits_a_projector_in_large_type():
             page.wait_for_timeout(300)
             height = page.evaluate("() => [document.documentElement.scrollHeight, window.innerHeight]")
             assert height[0] <= height[1], f"scene {scene + 1} scrolls: {height}"
-            texts = page.evaluate(TEXTS)
-            small = [text for size, _, text in texts if size < 24]
+            texts = visible_texts(page, SCENE)
+            small = [text["text"] for text in texts if text["size"] < 24]
             assert texts and not small, f"scene {scene + 1}: text under 24 px: {small}"
-            cut = [text for _, inside, text in texts if not inside]
+            box = page.locator(".lm-presenter-output").bounding_box()  # nothing cut off at the bottom of the output
+            cut = [text["text"] for text in texts if text["root"] == "lm-presenter-output"
+                   and not (text["top"] >= box["y"] - 1 and text["bottom"] <= box["y"] + box["height"] + 1)]
             assert not cut, f"scene {scene + 1}: cut off at the bottom of the output: {cut}"
             assert accessibility_violations(page) == [], f"scene {scene + 1}"
             settings = scenes[scene].settings

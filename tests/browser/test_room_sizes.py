@@ -9,25 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import SIZES, TABS, accessibility_violations, show_tab, studio_page
+from tests.support.browser import SIZES, TABS, accessibility_violations, show_tab, studio_page, visible_texts
 
-# Each visible piece of text under ``limit`` px as the eye sees it: an SVG's text scaled as its picture is drawn.
-SMALL_TEXTS = """(limit) => {
-  const found = [], walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  while (walker.nextNode()) {
-    const node = walker.currentNode, element = node.parentElement;
-    if (!node.textContent.trim() || element.closest('script, style, .sr-only')) continue;
-    const box = element.getBoundingClientRect();
-    if (!box.width || !box.height || !element.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
-    let size = parseFloat(getComputedStyle(element).fontSize);
-    const svg = element.closest('svg');
-    if (svg && svg.viewBox.baseVal && svg.viewBox.baseVal.width) {
-      size *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-    }
-    if (size < limit - 0.01) found.push(`${size.toFixed(1)} px: ${node.textContent.trim().slice(0, 30)}`);
-  }
-  return found;
-}"""
 # Where the tab's main button ends and its output starts, in page coordinates.
 BUTTON_AND_OUTPUT = """([button, output]) => {
   const buttons = [...document.querySelectorAll('button')].filter(
@@ -62,7 +45,8 @@ def test_every_tab_fits_the_device(studio_url, size):
                 if shown - pressed > height:
                     problems.append(f"{tab}: the output starts {shown - pressed:.0f} px below {button!r}")
             if "text" in CHECKED[size]:
-                problems += [f"{tab}: {text}" for text in page.evaluate(SMALL_TEXTS, 16)]
+                problems += [f"{tab}: {text['size']:.1f} px: {text['text']}" for text in visible_texts(page)
+                             if text["size"] < 16 - 0.01]
             if "axe" in CHECKED[size]:
                 problems += [f"{tab}: {violation}" for violation in accessibility_violations(page)]
     assert problems == [], f"at {width} × {height}: {problems}"

@@ -2,8 +2,8 @@
 moving between the studio's tabs (on a phone the tabs that do not fit sit
 behind Gradio's "More tabs" menu); each tab's main button and the element
 its output is drawn in (``TABS``, ``show_tab``); the sizes of a classroom's
-devices; axe-core's serious findings; and the one skip for a machine
-without the browser."""
+devices; the visible texts as drawn; axe-core's serious findings; and the
+one skip for a machine without the browser."""
 
 from __future__ import annotations
 
@@ -80,6 +80,34 @@ def show_tab(page, tab: str, pause: float = 1.0) -> None:
     if output is not None:
         page.locator(output).first.wait_for(timeout=120_000)
     settle(page, pause)
+
+
+# Each visible piece of text inside the elements ``roots`` selects: its font size as drawn (an SVG's text scaled as
+# its picture is), its top and bottom on the screen, the id of the root it lies in, and its first characters.
+VISIBLE_TEXTS = """(roots) => {
+  const found = [];
+  document.querySelectorAll(roots).forEach((root) => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode, element = node.parentElement;
+      if (!node.textContent.trim() || element.closest('script, style, .sr-only')) continue;
+      const box = element.getBoundingClientRect();
+      if (!box.width || !box.height || !element.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+      let size = parseFloat(getComputedStyle(element).fontSize);
+      const svg = element.closest('svg');
+      if (svg && svg.viewBox.baseVal && svg.viewBox.baseVal.width) {
+        size *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+      }
+      found.push({size, top: box.top, bottom: box.bottom, root: root.id, text: node.textContent.trim().slice(0, 30)});
+    }
+  });
+  return found;
+}"""
+
+
+def visible_texts(page, roots: str = "body") -> list[dict]:
+    """The page's visible texts under ``roots`` (see ``VISIBLE_TEXTS``)."""
+    return page.evaluate(VISIBLE_TEXTS, roots)
 
 
 def accessibility_violations(page) -> list[str]:
