@@ -8,31 +8,21 @@ from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, open_tab
 from tests.support.paths import CHECKPOINTS
 from tests.support.studio_server import free_port, running_studio
 
-NAME = "train-view-test"
 
-
-def test_the_live_loss_chart_draws_lines_on_a_numeric_axis(tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    with running_studio(LM_USER_MODELS=str(tmp_path)) as (url, _), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(url)
-        start_training(page, NAME)
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('#lm-train-curve polyline.lm-line')]"
-            ".filter(line => line.getAttribute('points').trim().split(' ').length >= 3).length === 2",
-            timeout=90_000)
-        ticks = [float(value) for value in page.locator("#lm-train-curve .lm-y-tick").all_text_contents()]
-        assert len(ticks) == 5 and ticks == sorted(ticks) and ticks[0] < ticks[-1]
-        assert page.locator("#lm-train-curve line.lm-best").count() == 1
-        label, chart = page.locator("#lm-train-curve .lm-best-label").evaluate(
-            "(label) => { const box = label.getBBox(), view = label.ownerSVGElement.viewBox.baseVal;"
-            " return [[box.x, box.y, box.x + box.width, box.y + box.height], [view.width, view.height]]; }")
-        assert 0 <= label[0] and label[2] <= chart[0] and 0 <= label[1] and label[3] <= chart[1], (label, chart)
-        page.get_by_text(f"saved **{NAME}**").or_(page.get_by_text(f"saved {NAME}")).first.wait_for(timeout=90_000)
-        browser.close()
-    assert (tmp_path / NAME / "model.safetensors").is_file() and not (CHECKPOINTS / NAME).exists()
+def live_chart_draws_lines_on_a_numeric_axis(page) -> None:
+    """The Train view's live chart while a run trains: both lines drawn, five numeric ticks, the best epoch
+    marked and its label inside the chart."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#lm-train-curve polyline.lm-line')]"
+        ".filter(line => line.getAttribute('points').trim().split(' ').length >= 3).length === 2",
+        timeout=90_000)
+    ticks = [float(value) for value in page.locator("#lm-train-curve .lm-y-tick").all_text_contents()]
+    assert len(ticks) == 5 and ticks == sorted(ticks) and ticks[0] < ticks[-1]
+    assert page.locator("#lm-train-curve line.lm-best").count() == 1
+    label, chart = page.locator("#lm-train-curve .lm-best-label").evaluate(
+        "(label) => { const box = label.getBBox(), view = label.ownerSVGElement.viewBox.baseVal;"
+        " return [[box.x, box.y, box.x + box.width, box.y + box.height], [view.width, view.height]]; }")
+    assert 0 <= label[0] and label[2] <= chart[0] and 0 <= label[1] and label[3] <= chart[1], (label, chart)
 
 
 def start_training(page, name: str) -> None:
@@ -50,7 +40,8 @@ def models_of_this_browser(page) -> list[str]:
     return [name.strip(" ✓") for name in names]
 
 
-def test_a_model_belongs_to_its_browser_across_a_reload_and_a_restart(tmp_path):
+def test_a_model_trains_with_a_live_chart_and_belongs_to_its_browser_across_a_reload_and_a_restart(tmp_path):
+    """One training run serves both: its live chart, then whose model it is."""
     from playwright.sync_api import sync_playwright
 
     port = free_port()
@@ -60,7 +51,9 @@ def test_a_model_belongs_to_its_browser_across_a_reload_and_a_restart(tmp_path):
         with running_studio(port=port, LM_USER_MODELS=str(tmp_path)) as (url, _):
             alice.goto(url)
             start_training(alice, "ours")
+            live_chart_draws_lines_on_a_numeric_axis(alice)
             alice.get_by_text("saved ours").first.wait_for(timeout=120_000)
+            assert (tmp_path / "ours" / "model.safetensors").is_file() and not (CHECKPOINTS / "ours").exists()
             bob.goto(url)
             start_training(bob, "ours")
             bob.get_by_text("already exists and was trained in another browser").first.wait_for(timeout=15_000)
