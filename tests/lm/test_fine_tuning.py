@@ -9,7 +9,7 @@ from lm.training.run import prepare
 from lm.training import train
 from tests.support.paths import CHECKPOINTS, REPO
 
-EPOCHS = 3  # the same passes for both runs: a fixed amount of training, whatever the processor's speed
+EPOCHS = 2  # the same passes for both runs: a fixed amount of training, whatever the processor's speed
 
 
 @pytest.fixture
