@@ -145,7 +145,7 @@ def quality_benchmark(max_tokens: int) -> None:
             continue
         model, tokenizer = load(folder)
         corpus = load_corpus(corpus_name, text_file, tokenizer.level)
-        ids = tokenizer.encode_lines(corpus.splits["valid"], corpus.eos_after_each)
+        ids = corpus.encode("valid", tokenizer)
         settings = metrics.get("evaluation", {})
         figures = {}
         for label, engine in (("fp32", model), ("int8", quantize_int8(model))):

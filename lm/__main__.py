@@ -91,7 +91,7 @@ def evaluation_figures(parser: argparse.ArgumentParser, args: argparse.Namespace
         raise ValueError(f"--max-tokens must be at least 1, got {args.max_tokens}")
     corpus = load_corpus(corpus_name, args.text_file, args.level or tokenizer.level,
                          blank_lines=tokenizer.rule == "whitespace")
-    ids = tokenizer.encode_lines(corpus.splits[args.split], corpus.eos_after_each)
+    ids = corpus.encode(args.split, tokenizer)
     settings = metrics.get("evaluation", {})
     return evaluate(model, ids, batch_size=settings.get("batch_size", DEFAULT_EVAL_BATCH_SIZE),
                     bptt=settings.get("bptt", DEFAULT_EVAL_BPTT), max_tokens=args.max_tokens)
@@ -126,7 +126,7 @@ def run_novelty(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
         corpus = load_corpus(name, args.text_file, tokenizer.level, blank_lines=tokenizer.rule == "whitespace")
     except (ValueError, OSError, RuntimeError) as error:
         parser.exit(1, f"error: {error}\n")
-    ids = tokenizer.encode_lines(corpus.splits["train"], corpus.eos_after_each)
+    ids = corpus.encode("train", tokenizer)
     index = NgramIndex.build(ids, NGRAM_LENGTH[tokenizer.level])
     path = index.save(args.checkpoint)
     alphabet = list(range(2, len(tokenizer)))

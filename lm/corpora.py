@@ -6,6 +6,11 @@ that knows Hub dataset ids. Hub corpora (and a local copy of one) are read
 through Hugging Face ``datasets``; Tiny Shakespeare is downloaded once and cached
 (``lm.files``, standard library only); Human
 Numbers is generated and local text files are read in plain Python.
+
+Text written in lines (Tiny Shakespeare, a user's own text) is kept as
+documents at word level, so a model learns where lines break and where a
+speech or paragraph ends (``Corpus.line_breaks``; the tokenizer's docstring
+draws the format). The seeds' corpora and Human Numbers are read as before.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lm.files import download_text, read_text_file
+from lm.tokenizer import Tokenizer
 
 SPLITS = ("train", "valid", "test")
 TINY_SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
@@ -38,7 +44,10 @@ FOLDER_SPLIT_FILES = {"train": "train.txt", "valid": "valid.txt", "test": "test.
 @dataclass
 class Corpus:
     """Text of each split as lines; ``eos_after_each`` puts ``<eos>`` after
-    every line when the lines are separate documents or sentences."""
+    every line when the lines are separate documents or sentences. With
+    ``line_breaks`` each entry is a document of several lines (a speech, a
+    paragraph) whose line breaks are tokens; ``rule`` is the word tokenizer
+    the corpus is read with unless a run names another."""
 
     name: str
     level: str
@@ -46,9 +55,20 @@ class Corpus:
     eos_after_each: bool
     min_freq: int = 1
     source: str = ""
+    line_breaks: bool = False
+    rule: str = "basic_english"
 
     def sizes(self) -> dict[str, int]:
         return {split: sum(len(line) for line in lines) for split, lines in self.splits.items()}
+
+    def encode(self, split: str, tokenizer: Tokenizer) -> list[int]:
+        """Ids of ``split`` in ``tokenizer``'s format: documents with their
+        line breaks, or, for a tokenizer of the older format, ``<eos>`` after
+        every line, exactly as such models were trained."""
+        entries = self.splits[split]
+        if self.line_breaks and not tokenizer.line_breaks:
+            entries = [line for entry in entries for line in entry.split("\n")]
+        return tokenizer.encode_lines(entries, self.eos_after_each)
 
 
 def local_tiny_shakespeare() -> Path | None:
@@ -118,15 +138,30 @@ def _split_by_position(text: str, fractions: tuple[float, ...], at_line_breaks: 
 
 
 def _as_lines(text: str, level: str, blank_lines: bool = False) -> list[str]:
-    """Word level: one entry per non-empty line (each gets ``<eos>``), or per
-    line with ``blank_lines``; character level: the text as one piece, line
-    breaks kept."""
+    """Word level: one entry per document (lines between blank lines, each
+    document followed by ``<eos>``), or per line with ``blank_lines``;
+    character level: the text as one piece, line breaks kept."""
     if level == "word" and blank_lines:
         lines = text.split("\n")
         return lines[:-1] if lines and lines[-1] == "" else lines
     if level == "word":
-        return [line for line in text.split("\n") if line.strip()]
+        return documents(text)
     return [text]
+
+
+def documents(text: str) -> list[str]:
+    """The blocks of non-blank lines of ``text``, in order (CRLF read as one
+    line break)."""
+    blocks, current = [], []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if line.strip():
+            current.append(line)
+        elif current:
+            blocks.append("\n".join(current))
+            current = []
+    if current:
+        blocks.append("\n".join(current))
+    return blocks
 
 
 def _local_text(text_file: str, level: str, name: str, blank_lines: bool = False) -> Corpus:
@@ -143,7 +178,8 @@ def _local_text(text_file: str, level: str, name: str, blank_lines: bool = False
     else:
         raise FileNotFoundError(f"text file {text_file} does not exist")
     splits = {split: _as_lines(texts[split], level, blank_lines) for split in SPLITS}
-    return Corpus(name, level, splits, level == "word", 1, str(path))
+    in_lines = level == "word" and not blank_lines
+    return Corpus(name, level, splits, level == "word", 1, str(path), in_lines, "cased" if in_lines else "basic_english")
 
 
 def _tiny_shakespeare(text_file: str | None, level: str | None, revision: str | None = None) -> Corpus:
@@ -160,7 +196,8 @@ def _tiny_shakespeare(text_file: str | None, level: str | None, revision: str | 
     train, valid = _split_by_position(whole, (0.9, 0.1), at_line_breaks=False)
     splits = {"train": _as_lines(train, level), "valid": _as_lines(valid, level)}
     splits["test"] = splits["valid"]
-    return Corpus("tiny-shakespeare", level, splits, level == "word", 1, source)
+    in_lines = level == "word"
+    return Corpus("tiny-shakespeare", level, splits, in_lines, 1, source, in_lines, "cased" if in_lines else "basic_english")
 
 
 # ----- Hub corpora -----------------------------------------------------------

@@ -39,7 +39,7 @@ class TrainConfig:
     init_from: str | None = _option(None, "fine-tune: start from this checkpoint's weights and vocabulary (a folder or user/repo@rev); its shape and tokenizer are kept, text outside its vocabulary becomes <unk>")
     dataset_revision: str | None = _option(None, "Hub dataset revision (branch, tag or commit) to pin a Hub corpus to")
     level: str | None = _option(None, "tokenization: 'char' or 'word' (default: the corpus's own)", choices=("char", "word"))
-    tokenizer: str = _option("basic_english", "word level: 'basic_english' (lower-cased, punctuation split, as the seeds) or 'whitespace' (the corpus's own tokens, case kept, <eos> at every line end, blank lines too: figures comparable with published WikiText-2 / Penn Treebank ones)", choices=RULES)
+    tokenizer: str | None = _option(None, "word level: 'cased' (words and punctuation as written, capitals and colons kept; line breaks are tokens and <eos> ends a speech or paragraph: the default for Tiny Shakespeare and your own text), 'basic_english' (lower-cased, punctuation split, as the seeds; the default for their corpora and Human Numbers) or 'whitespace' (the corpus's own tokens, case kept, <eos> at every line end, blank lines too: figures comparable with published WikiText-2 / Penn Treebank ones)", choices=RULES)
     min_freq: int | None = _option(None, "keep words seen at least this often in train (default: the corpus's own)")
     max_vocab: int | None = _option(None, "cap the vocabulary at this many tokens, specials included")
     embedding_size: int = _option(64, "width of the token embedding")

@@ -56,11 +56,9 @@ def prepare(config: TrainConfig) -> Prepared:
         parent, tokenizer = load(config.init_from)
     else:
         min_freq = config.min_freq if config.min_freq is not None else corpus.min_freq
-        tokenizer = Tokenizer.build(corpus.splits["train"], corpus.level, min_freq, config.max_vocab, config.tokenizer)
-    ids = {
-        split: torch.tensor(tokenizer.encode_lines(lines, corpus.eos_after_each), dtype=torch.long)
-        for split, lines in corpus.splits.items()
-    }
+        tokenizer = Tokenizer.build(corpus.splits["train"], corpus.level, min_freq, config.max_vocab,
+                                    config.tokenizer or corpus.rule, corpus.line_breaks)
+    ids = {split: torch.tensor(corpus.encode(split, tokenizer), dtype=torch.long) for split in corpus.splits}
     return Prepared(corpus, tokenizer, ids, parent)
 
 

@@ -41,9 +41,10 @@ def test_a_local_file_is_split_90_5_5_at_line_breaks(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("".join(f"line {i:03d}\n" for i in range(200)), encoding="utf-8")
     corpus = load_corpus(text_file=str(path), level="word")
-    counts = {split: len(lines) for split, lines in corpus.splits.items()}
+    counts = {split: sum(len(document.split("\n")) for document in documents)
+              for split, documents in corpus.splits.items()}
     assert counts["train"] == 180 and counts["valid"] + counts["test"] == 20
-    assert corpus.eos_after_each
+    assert corpus.eos_after_each and corpus.line_breaks
 
 
 def test_a_folder_of_train_valid_test_files(tmp_path):
