@@ -57,6 +57,7 @@ class TrainConfig:
     unknown_word_rate: float = _option(0.0, "show each training occurrence of a word seen only once as <unk> with this probability, so the model learns how likely an unseen word is")
     batch_size: int = _option(64, "parallel rows the training stream is cut into")
     bptt: int = _option(64, "steps per truncated-backprop window")
+    carry_state: bool = _option(True, "carry the LSTM state from one window to the next (--no-carry-state: every window starts from a zero state, as sampling from a prompt does)")
     variable_bptt: bool = _option(False, "draw each window's length around --bptt (AWD-LSTM), learning rate scaled to it")
     optimizer: str = _option("adamw", "AdamW, or SGD switching to averaged SGD when valid stalls (NT-ASGD)", choices=OPTIMIZERS)
     nonmono: int = _option(5, "NT-ASGD: epochs without beating the best of the earlier ones before averaging starts")

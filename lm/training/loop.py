@@ -149,8 +149,10 @@ def train_epoch(run: Run) -> bool:
     for position, inputs, targets in run.windows(progress.epoch):  # inputs and targets (B, T)
         if position < progress.position:  # resuming: these windows were done before the pause
             continue
-        if state is not None:
+        if state is not None and run.config.carry_state:
             state = tuple(tensor.detach() for tensor in state)
+        elif state is not None:  # each window starts afresh, as sampling from a prompt does
+            state = None
         state, stop, pausing = train_step(run, inputs, targets, state)
         if pausing:
             pause(run, position + inputs.size(1), state)

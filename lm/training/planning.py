@@ -114,7 +114,8 @@ def _budget_pick(settings: dict, allow_probe: bool = True) -> Plan:
     kept = sorted(set(chosen) & set(settings))
     precision = "bf16" if use_bf16(config.precision, pick_device(config.device)) else "fp32"
     flags = ", ".join("--" + name.replace("_", "-") for name in kept)
-    expectation = f"; {probe.expectation()}" if measured else ""
-    picked = (f"budget {minutes:g} min, {level} level: picked {describe(chosen)}"
+    reshaped = any(name in settings for name in MODEL_FIELDS)  # the probe's expectation is for its own pick's shape
+    expectation = f"; {probe.expectation()}" if measured and not reshaped else ""
+    picked = (f"budget {minutes:g} min, {level} level: picked {describe({**chosen, **settings})}"
               + (f" (your {flags} kept)" if kept else "") + f"{expectation}; {precision} matrix products")
     return Plan(config, picked=picked, probe=probe)
