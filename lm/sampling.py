@@ -98,6 +98,7 @@ class Step:
     alternatives: list[list[tuple[str, float]]]  # per row: top-5 (token, probability)
     ended: list[bool]
     unk_masked: list[int]  # per row, running count of draws that would have been <unk>
+    uniforms: list[float] = field(default_factory=list)  # per row, the step's uniform number (shared by temperature)
 
 
 @dataclass
@@ -134,6 +135,14 @@ def _restrict(scaled: torch.Tensor, top_k: int | None, top_p: float | None) -> t
         drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
         scaled = scaled.masked_fill(drop, -math.inf)
     return scaled
+
+
+def next_token_probabilities(logits: torch.Tensor, temperatures: torch.Tensor, top_k: int | None = None,
+                             top_p: float | None = None) -> torch.Tensor:
+    """What each row draws from: ``softmax(logits / T)`` over the top-k / nucleus tokens (``draw`` leaves
+    ``<unk>`` out; a row at T = 0 takes the argmax). ``logits``: (B, V), ``temperatures``: (B, 1) -> (B, V)."""
+    safe = torch.where(temperatures == 0, torch.ones_like(temperatures), temperatures)  # (B, 1)
+    return _restrict(logits / safe, top_k, top_p).softmax(-1)
 
 
 def draw(probabilities: torch.Tensor, uniform: torch.Tensor, greedy_rows: torch.Tensor | None):
@@ -188,7 +197,6 @@ def stream(
                                     device=device).unsqueeze(1)  # (B, 1)
     rows = row_temperatures.size(0)
     greedy = row_temperatures == 0  # (B, 1)
-    safe_temperatures = torch.where(greedy, torch.ones_like(row_temperatures), row_temperatures)
     sample_index = torch.arange(rows, device=device) % per_temperature  # (B,)
     generator = torch.Generator(device="cpu").manual_seed(settings.seed)
 
@@ -201,7 +209,7 @@ def stream(
     greedy_rows = greedy.squeeze(1)  # (B,)
     any_greedy = bool(greedy_rows.any())
     for index in range(settings.max_new_tokens):
-        probabilities = _restrict(last / safe_temperatures, settings.top_k, settings.top_p).softmax(-1)  # (B, V)
+        probabilities = next_token_probabilities(last, row_temperatures, settings.top_k, settings.top_p)  # (B, V)
         # One uniform number per sample index, shared by every temperature.
         uniform = torch.rand(per_temperature, generator=generator).to(device)[sample_index]  # (B,)
         drawn, chosen, would_be_unk, total = draw(probabilities, uniform, greedy_rows if any_greedy else None)
@@ -217,6 +225,7 @@ def stream(
             alternatives=_alternatives(tokenizer, probabilities / total) if details else [[] for _ in drawn_list],
             ended=ended_list,
             unk_masked=unk_counts.tolist(),
+            uniforms=uniform.tolist(),
         )
         if all(ended_list):
             return

@@ -69,6 +69,7 @@ class StepSampler:
         self.prompt = as_prompt(tokenizer, prompt)
         self.generator = torch.Generator().manual_seed(seed)
         self.appended: list[int] = []
+        self.draws: list[tuple[float, float] | None] = []  # per appended token: (temperature, uniform) if drawn
         self._states: list[LSTMState] = []  # the state after each appended token
         self._prompt_logits, self._prompt_state = self._read_prompt()
         self.logits = self._prompt_logits  # (V,) next-token logits
@@ -116,6 +117,7 @@ class StepSampler:
         state = self._states[-1] if self._states else self._prompt_state
         logits, state = self.model.step(torch.tensor([token_id]), state)  # (1, V)
         self.appended.append(token_id)
+        self.draws.append(None)
         self._states.append(state)
         self.logits = logits[0]
 
@@ -129,6 +131,7 @@ class StepSampler:
         greedy = torch.tensor([temperature == 0])
         token_id = int(draw(probabilities, uniform, greedy)[0][0])
         self.append(token_id)
+        self.draws[-1] = (float(temperature), float(uniform[0]))
         return token_id
 
     def append_text(self, text: str) -> list[int]:
@@ -150,6 +153,7 @@ class StepSampler:
         if not self.appended:
             raise ValueError("nothing to undo: only the prompt is left")
         self.appended.pop()
+        self.draws.pop()
         self._states.pop()
         if not self.appended:
             self.logits = self._prompt_logits
