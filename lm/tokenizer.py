@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from lm.files import read_json, write_atomic
@@ -40,6 +40,7 @@ EOS_ID = 1
 LEVELS = ("word", "char")
 RULES = ("basic_english", "whitespace", "cased")  # how word-level text is split
 LINE_BREAK = "\n"  # the line-break token of the line_breaks format
+Gap = Callable[[str | None, str], str]  # what goes between two pieces shown one after the other: Tokenizer.gap
 VOCAB_FILE = "vocab.json"
 
 # torchtext's basic_english, applied in this order after lowercasing.
@@ -112,12 +113,6 @@ class Tokenizer:
 
     def __len__(self) -> int:
         return len(self.tokens)
-
-    @property
-    def joiner(self) -> str:
-        """What goes between tokens shown one by one: a space between words,
-        nothing between characters."""
-        return " " if self.level == "word" else ""
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Tokenizer) and (self.level, self.rule, self.line_breaks, self.tokens) == (
@@ -210,7 +205,7 @@ class Tokenizer:
             return " ".join(pieces)
         if self.rule == "basic_english":
             return tidy_words(pieces)
-        return "".join(self.gap(before, piece) + piece for before, piece in zip([None, *pieces], pieces))
+        return joined(pieces, self.gap)
 
     def to_json(self) -> dict:
         rule = {"rule": self.rule} if self.rule != "basic_english" else {}  # older files name no rule
@@ -252,6 +247,25 @@ def split_text(text: str, level: str, rule: str = "basic_english", line_breaks: 
     if level == "char":
         return list(text)
     raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
+
+
+def tail_piece(text: str) -> str | None:
+    """The last piece of text already shown, as ``Tokenizer.gap`` needs it:
+    a line break, its last word, or None when nothing is shown."""
+    if text.endswith(("\n", "\r")):
+        return LINE_BREAK
+    words = text.split()
+    return words[-1] if words else None
+
+
+def joined(pieces: Iterable[str], gap: Gap, before: str | None = None) -> str:
+    """``pieces`` shown one after the other, ``gap`` between them (``before``:
+    the piece shown just ahead of the first)."""
+    text = []
+    for piece in pieces:
+        text.append(gap(before, piece) + piece)
+        before = piece
+    return "".join(text)
 
 
 def _lines(words: list[str]) -> list[list[str]]:

@@ -20,7 +20,7 @@ import torch
 from lm.model import GateReadings, LSTMLanguageModel
 from lm.prompt import Prompt, as_prompt
 from lm.sampling import SamplingSettings, Step, stream
-from lm.tokenizer import Tokenizer
+from lm.tokenizer import Gap, Tokenizer, tail_piece
 
 SIGNALS = ("cell", "hidden", "input_gate", "forget_gate", "output_gate")
 MAX_INSPECT_TOKENS = 500
@@ -105,14 +105,17 @@ FEATURES: dict[str, Callable[[str, list[int], list[int]], list[float]]] = {
 }
 
 
-def feature_values(feature: str, prefix: str, pieces: list[str], joiner: str = "") -> list[float]:
+def feature_values(feature: str, prefix: str, pieces: list[str], gap: Gap | None = None) -> list[float]:
     """1.0 for each piece that has ``feature`` in the text ``prefix`` + the
-    pieces, else 0.0 (the prefix gives the context: a quote opened before)."""
+    pieces (``gap`` between them, as the tokenizer shows them; none between
+    characters), else 0.0 (the prefix gives the context: a quote opened before)."""
     if feature not in FEATURES:
         raise ValueError(f"feature must be one of {list(FEATURES)}, got {feature!r}")
     text, starts, ends = prefix, [], []
+    before = tail_piece(prefix)
     for piece in pieces:
-        text += joiner if text and joiner else ""
+        text += gap(before, piece) if gap else ""
+        before = piece
         starts.append(len(text))
         text += piece
         ends.append(len(text))
@@ -173,7 +176,6 @@ def inspect(
     encoded = as_prompt(tokenizer, prompt)
     steps = list(inspect_stream(model, tokenizer, encoded, settings))
     chosen = _chosen_units(units, model.hidden_size, notes)
-    joiner = tokenizer.joiner
     shown_prompt = "" if encoded.fresh_start else tokenizer.decode(encoded.ids)
     pieces = [item.step.pieces[0] for item in steps]
     if not steps:
@@ -181,7 +183,7 @@ def inspect(
     stacked = {signal: torch.stack([item.values(signal) for item in steps]) for signal in SIGNALS}  # (T, H) each
     if isinstance(chosen, int):
         chosen = most_active_units(stacked["cell"], chosen)
-    rankings = {feature: rank_units(stacked["cell"], feature_values(feature, shown_prompt, pieces, joiner))
+    rankings = {feature: rank_units(stacked["cell"], feature_values(feature, shown_prompt, pieces, tokenizer.gap))
                 for feature in FEATURES}
     signals = {signal: values[:, chosen].tolist() for signal, values in stacked.items()}
     return Inspection(shown_prompt, pieces, chosen, signals, rankings, notes)

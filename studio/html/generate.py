@@ -13,7 +13,7 @@ import html
 import re
 
 from lm.prompt import Prompt, PromptPiece
-from lm.tokenizer import EOS, EOS_ID, UNK
+from lm.tokenizer import EOS, EOS_ID, UNK, Gap, tail_piece
 from studio.html.novelty import STYLE as NOVELTY_STYLE
 from studio.html.novelty import copied_run_piece, novelty, novelty_note
 from studio.html.spoken import STYLE as SPOKEN_STYLE
@@ -82,17 +82,20 @@ def piece_span(piece: PromptPiece) -> str:
             f'<del>{text}</del>{"" if piece.token_id is None else html.escape(UNK)}</span>')
 
 
-def prompt_tokens(prompt: Prompt, joiner: str) -> str:
+def prompt_tokens(prompt: Prompt, gap: Gap) -> str:
     """``prompt`` as the model read it, one span per piece (see
     ``piece_span``); an empty prompt shows the ``<eos>`` it starts from, a
     long one its last ``PROMPT_TOKENS_SHOWN`` pieces."""
     pieces, spans = prompt.pieces[-PROMPT_TOKENS_SHOWN:], []
     if len(prompt.pieces) > len(pieces):
         spans.append(f'<span class="lm-note">… {len(prompt.pieces) - len(pieces):,} earlier tokens</span>')
-    spans += [piece_span(piece) for piece in pieces]
+    before = None
+    for piece in pieces:
+        spans.append(gap(before, piece.text) + piece_span(piece))
+        before = piece.text
     if prompt.fresh_start:
-        spans.append(eos_span(f"the model starts from {EOS}, its picture of a fresh start"))
-    return joiner.join(spans)
+        spans.append(gap(before, EOS) + eos_span(f"the model starts from {EOS}, its picture of a fresh start"))
+    return "".join(spans)
 
 
 def _probability_colour(probability: float) -> str:
@@ -175,10 +178,11 @@ class SampleColumns:
     each token coloured by its probability as it arrives; ``read``, the
     encoded prompt, gives the prompt's token view."""
 
-    def __init__(self, temperatures: tuple[float, ...], prompt: str, joiner: str, read: Prompt | None = None):
+    def __init__(self, temperatures: tuple[float, ...], prompt: str, gap: Gap, read: Prompt | None = None):
         self.labels = [column_label(temperature) for temperature in temperatures]
-        self.prompt, self.joiner = prompt, joiner  # joiner: what goes between tokens (" " for words)
-        self.read_prompt = prompt_tokens(read, joiner) if read is not None else ""
+        self.prompt, self.gap = prompt, gap  # gap: what goes between tokens (the tokenizer's)
+        self.before = [tail_piece(prompt)] * len(temperatures)  # each column's last piece shown
+        self.read_prompt = prompt_tokens(read, gap) if read is not None else ""
         self.spans: list[list[str]] = [[] for _ in temperatures]
         self.token_ids: list[list[int]] = [[] for _ in temperatures]
         self.ended, self.unk_masked = [False] * len(temperatures), [0] * len(temperatures)
@@ -188,7 +192,8 @@ class SampleColumns:
         """Append what an ``lm.sampling.Step`` drew to each row still going."""
         for row in range(len(self.labels)):
             if not self.ended[row] and not step.ended[row]:
-                separator = self.joiner if self.spans[row] or self.prompt else ""
+                separator = self.gap(self.before[row], step.pieces[row])
+                self.before[row] = step.pieces[row]
                 self.spans[row].append(separator + token_span(step.pieces[row], step.probabilities[row],
                                                               step.alternatives[row], step.token_ids[row]))
                 self.token_ids[row].append(step.token_ids[row])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 
+from lm.tokenizer import Gap, tail_piece
 from studio.html.spoken import HIDDEN, spoken
 from studio.html.spoken import STYLE as SPOKEN_STYLE
 
@@ -84,13 +85,14 @@ def heatmap(pieces: list[str], units: list[int], values: list[list[float]], sign
             f"{legend}<table><tr><th>unit</th>{header}</tr>{''.join(rows)}</table></div>")
 
 
-def shaded_text(prompt: str, pieces: list[str], values: list[float], unit: int, signal: str, joiner: str) -> str:
-    """The generated text, each token shaded by one unit's value."""
+def shaded_text(prompt: str, pieces: list[str], values: list[float], unit: int, signal: str, gap: Gap) -> str:
+    """The generated text, each token shaded by one unit's value (``gap``:
+    what goes between pieces, the tokenizer's)."""
     centre = CENTRES.get(signal, 0.0)
     scale = _scale([values], centre)
-    spans = []
-    for index, (piece, value) in enumerate(zip(pieces, values)):
-        text = (joiner if index or prompt else "") + piece
+    spans, before = [], tail_piece(prompt)
+    for piece, value in zip(pieces, values):
+        text, before = gap(before, piece) + piece, piece
         spans.append(f'<span style="background:{_colour(value, centre, scale)}"{spoken(f"{value:.2f}")} '
                      f'title="{value:.3f}">{html.escape(text)}</span>')
     return (STYLE + f'<div class="lm-note">unit {unit}, {html.escape(signal.replace("_", " "))}</div>'

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 from lm.lesson.novelty import NgramIndex
-from lm.tokenizer import EOS_ID, Tokenizer
+from lm.tokenizer import EOS_ID, Tokenizer, joined, tail_piece
 from studio.html.spoken import STYLE as SPOKEN_STYLE
 from studio.html.spoken import spoken
 
@@ -44,27 +44,25 @@ def novelty_note(copied: list[bool] | None) -> str:
 
 def marked_text(tokenizer: Tokenizer, prompt: str, token_ids: list[int], copied: list[bool] | None) -> str:
     """The prompt, then the generated tokens with copied spans underlined."""
-    joiner = tokenizer.joiner
-    parts, run, run_copied = [], [], None
+    parts, run, run_copied, before = [], [], None, tail_piece(prompt)
     for position, token_id in enumerate(token_ids):
         if token_id == EOS_ID:
             break
         is_copied = bool(copied and copied[position])
         if run and is_copied != run_copied:
-            parts.append(_span(tokenizer, run, run_copied, joiner))
-            run = []
+            parts.append(_span(tokenizer, run, run_copied, before))
+            before, run = tokenizer.decode(run[-1:]), []
         run.append(token_id)
         run_copied = is_copied
     if run:
-        parts.append(_span(tokenizer, run, run_copied, joiner))
-    separator = joiner if prompt and parts else ""
-    return (f'<span class="lm-prompt">{html.escape(prompt)}</span>{separator}'
-            + joiner.join(parts))
+        parts.append(_span(tokenizer, run, run_copied, before))
+    return f'<span class="lm-prompt">{html.escape(prompt)}</span>' + "".join(parts)
 
 
-def _span(tokenizer: Tokenizer, ids: list[int], copied: bool | None, joiner: str) -> str:
-    text = html.escape(joiner.join(tokenizer.token(token_id) for token_id in ids) if joiner
-                       else tokenizer.decode(ids))
+def _span(tokenizer: Tokenizer, ids: list[int], copied: bool | None, before: str | None) -> str:
+    """A run of tokens as one span, the gap before its first token included."""
+    pieces = [tokenizer.decode([token_id]) for token_id in ids]
+    text = html.escape(joined(pieces, tokenizer.gap, before))
     return copied_run_piece(text, bool(copied), copied_before=False, title=' title="in the training text"')
 
 

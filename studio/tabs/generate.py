@@ -114,7 +114,7 @@ class Generate:
         level = entry.tokenizer.level
         columns = html.SampleColumns(settings.temperatures,
                                      "" if encoded.fresh_start else entry.tokenizer.decode(encoded.ids),
-                                     entry.tokenizer.joiner, read=encoded)
+                                     entry.tokenizer.gap, read=encoded)
         limit, count, truncated = self.studio.settings.generation_seconds, 0, False
         started = time.perf_counter()
 

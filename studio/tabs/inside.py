@@ -41,13 +41,13 @@ class InsideRun:
     prompt: str  # as the model read it
     pieces: list[str]
     signals: dict[str, torch.Tensor]  # signal -> (T, H)
-    joiner: str
+    gap: Gap  # what goes between shown pieces: the tokenizer's
 
     @classmethod
-    def of(cls, prompt: str, steps: list[InspectedStep], joiner: str) -> "InsideRun":
+    def of(cls, prompt: str, steps: list[InspectedStep], gap: Gap) -> "InsideRun":
         signals = {signal: torch.stack([item.values(signal) for item in steps]) if steps else torch.zeros(0, 1)
                    for signal in SIGNALS}  # (T, H) each
-        return cls(prompt, [item.step.pieces[0] for item in steps], signals, joiner)
+        return cls(prompt, [item.step.pieces[0] for item in steps], signals, gap)
 
     def units(self, count: int, picked: int | None) -> list[int]:
         """The ``count`` most active units, the picked one included."""
@@ -59,7 +59,7 @@ class InsideRun:
     def ranking(self, feature: str) -> list[tuple[int, float]]:
         if not self.pieces:
             return []
-        return rank_units(self.signals["cell"], feature_values(feature, self.prompt, self.pieces, self.joiner))
+        return rank_units(self.signals["cell"], feature_values(feature, self.prompt, self.pieces, self.gap))
 
 
 class Inside:
@@ -82,15 +82,15 @@ class Inside:
         except ValueError as error:
             raise user_error(error) from error
         shown_prompt = "" if encoded.fresh_start else entry.tokenizer.decode(encoded.ids)
-        joiner = entry.tokenizer.joiner
+        gap = entry.tokenizer.gap
         drawn: list[InspectedStep] = []
         last_shown = time.perf_counter()
         for item in steps:
             drawn.append(item)
             if time.perf_counter() - last_shown >= INSIDE_INTERVAL:
                 last_shown = time.perf_counter()
-                yield self._shown(InsideRun.of(shown_prompt, drawn, joiner), count, feature, signal, picked)
-        yield self._shown(InsideRun.of(shown_prompt, drawn, joiner), count, feature, signal, picked)
+                yield self._shown(InsideRun.of(shown_prompt, drawn, gap), count, feature, signal, picked)
+        yield self._shown(InsideRun.of(shown_prompt, drawn, gap), count, feature, signal, picked)
 
     def unit_view(self, run: InsideRun | None, units, feature, signal, picked):
         """Show the last run again for another unit, signal or feature."""
@@ -121,7 +121,7 @@ class Inside:
         text = ""
         if run.pieces:
             column = run.signals[signal][:, unit].tolist()
-            text = inside_views.shaded_text(run.prompt, run.pieces, column, unit, signal, run.joiner)
+            text = inside_views.shaded_text(run.prompt, run.pieces, column, unit, signal, run.gap)
         return heatmap, text, inside_views.ranking(feature, ranked), run
 
     def api_inspect(

@@ -27,7 +27,7 @@ class Score:
                 result = score(entry.model, entry.tokenizer, text or "")
             except ValueError as error:
                 raise user_error(error) from error
-            parts.append(score_section(name, result, entry.tokenizer.joiner))
+            parts.append(score_section(name, result, entry.tokenizer.gap))
         return "".join(parts)
 
     def api_score(self, model: str, text: str) -> dict:

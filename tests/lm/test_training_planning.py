@@ -37,7 +37,7 @@ def test_a_time_budget_without_a_preset_picks_settings_and_keeps_the_given_ones(
     assert plan.config.hidden_size == 64 and plan.config.tie_weights and plan.config.epochs == 10_000
     # 32 words: the small-vocabulary recipe (AdamW, a narrow tied embedding), not AWD-LSTM's
     assert plan.config.optimizer == "adamw" and plan.config.embedding_size == 32 and plan.config.unknown_word_rate == 0
-    assert plan.picked.startswith("budget 6 min, word level: picked 1 x 256 LSTM, embedding 32 (tied)")
+    assert plan.picked.startswith("budget 6 min, word level: picked 1 x 64 LSTM, embedding 32 (tied)")  # the shape that trains
     assert "(your --hidden-size kept)" in plan.picked and plan.picked.endswith("matrix products")
     assert plan_run({"corpus": "tiny-shakespeare", "max_minutes": 2.0}).picked.startswith("budget 2 min, char level")
     with_preset = plan_run({"max_minutes": 6.0}, preset="human-numbers")

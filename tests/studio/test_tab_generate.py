@@ -27,7 +27,7 @@ from tests.support.paths import REPO
 
 
 def test_the_prompt_is_shown_as_the_model_read_it(word_tokenizer):
-    words = prompt_tokens(encode_prompt(word_tokenizer, "The zebra sat"), " ")
+    words = prompt_tokens(encode_prompt(word_tokenizer, "The zebra sat"), word_tokenizer.gap)
     the, sat = word_tokenizer.index["the"], word_tokenizer.index["sat"]
     assert f'<span class="lm-read" data-id="{the}">the</span>' in words
     assert f'<span class="lm-read" data-id="{sat}">sat</span>' in words
@@ -35,25 +35,25 @@ def test_the_prompt_is_shown_as_the_model_read_it(word_tokenizer):
     assert unknown and int(unknown.group(1)) == UNK_ID and unknown.group(2) == "<del>zebra</del>&lt;unk&gt;"
 
     chars = Tokenizer.build(["ab\nc<"], "char")
-    read = prompt_tokens(encode_prompt(chars, "a\n<x☕"), "")
+    read = prompt_tokens(encode_prompt(chars, "a\n<x☕"), chars.gap)
     assert f'data-id="{chars.index[chr(10)]}" data-show="↵"></span>\n' in read  # the id before the break
     assert f'<span class="lm-read" data-id="{chars.index["<"]}">&lt;</span>' in read
     for dropped in ("x", "☕"):  # dropped: marked, and no id, since the model never reads it
         assert re.search(rf'<span class="lm-unknown" data-piece="{dropped}" title="[^"]*dropped[^"]*">'
                          rf'<del>{dropped}</del></span>', read)
 
-    hostile = prompt_tokens(encode_prompt(word_tokenizer, "<b onmouseover=x>"), " ")
+    hostile = prompt_tokens(encode_prompt(word_tokenizer, "<b onmouseover=x>"), word_tokenizer.gap)
     assert "<b" not in hostile and 'data-piece="&lt;b"' in hostile and 'data-piece="onmouseover=x&gt;"' in hostile
-    assert 'data-piece="&quot;"' in prompt_tokens(encode_prompt(chars, '"'), "")
-    long = prompt_tokens(encode_prompt(chars, "ab" * 300), "")
+    assert 'data-piece="&quot;"' in prompt_tokens(encode_prompt(chars, '"'), chars.gap)
+    long = prompt_tokens(encode_prompt(chars, "ab" * 300), chars.gap)
     assert long.startswith('<span class="lm-note">… 200 earlier tokens</span>') and long.count("lm-read") == 400
 
-    fresh = prompt_tokens(encode_prompt(chars, "☕"), "")  # nothing left: the model starts from <eos>
+    fresh = prompt_tokens(encode_prompt(chars, "☕"), chars.gap)  # nothing left: the model starts from <eos>
     assert f'class="lm-eos" data-id="{EOS_ID}"' in fresh and "&lt;eos&gt;</span>" in fresh
 
 
 def test_generated_tokens_carry_their_ids_and_the_end_of_text_shows():
-    page = SampleColumns((0.5, 1.0), "one", " ")
+    page = SampleColumns((0.5, 1.0), "one", Tokenizer("word", ["<unk>", "<eos>"]).gap)
     page.add(Step(0, [7, 5], ["two", "four"], [0.9, 0.2], [[("two", 0.9)], [("two", 0.5)]], [False, False], [0, 0]))
     page.add(Step(1, [EOS_ID, 3], ["", "hundred"], [0.8, 0.4], [[], []], [True, False], [0, 1]))
     left, right = page.html().split('<div class="lm-column"')[1:]
