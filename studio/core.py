@@ -119,6 +119,27 @@ element.addEventListener('keydown', (event) => {{
 """
 
 
+# Shows the One step tab (through the phone's "More tabs" menu when it sits there).
+OPEN_ONE_STEP = """
+() => {
+  const find = () => [...document.querySelectorAll('button[role=tab], .overflow-dropdown button')]
+    .find((button) => button.textContent.trim() === 'One step');
+  if (!find()) document.querySelector('button[aria-label="More tabs"]')?.click();
+  find()?.click();
+}
+"""
+# A click on a token of a Generate column reports the column, the token's place in it and its id, then shows One step.
+EXPLAIN_TOKEN_CLICK = """
+element.addEventListener('click', (event) => {
+  const token = event.target.closest('.lm-token'), column = token && token.closest('.lm-column');
+  if (!column) return;
+  trigger('click', {column: [...element.querySelectorAll('.lm-column')].indexOf(column),
+                    index: [...column.querySelectorAll('.lm-token')].indexOf(token), token_id: Number(token.dataset.id)});
+  (""" + OPEN_ONE_STEP.strip() + """)();
+});
+"""
+
+
 def body_class_switch(checkbox: gr.Checkbox, name: str, when: bool = True) -> None:
     """Put CSS class ``name`` on the page's body while ``checkbox`` is
     ``when``: switched in the browser, with no round trip to the server."""

@@ -1,23 +1,25 @@
 """The page: ``build_demo(studio)`` puts one tab after another (each tab's
 layout and callbacks live in its module of ``studio.tabs``), wires what
 spans tabs (a model picked on Generate fills the Model card; the header's
-switches), and opens the public endpoints ``/generate``, ``/score``,
-``/inspect`` and ``/step``."""
+switches; a token of a Generate column or the sampler's last token explained
+on the One step tab), and opens the public endpoints ``/generate``,
+``/score``, ``/inspect``, ``/explain`` and ``/step``."""
 
 from __future__ import annotations
 
 import gradio as gr
 
-from studio.core import SAMPLING, Studio, body_class_switch, user_error
+from studio.core import OPEN_ONE_STEP, SAMPLING, Studio, body_class_switch, user_error
 from studio.scenes import read_scenes
 from studio.tabs.every_model import every_model_tab
-from studio.tabs.generate import Generate, generate_tab
+from studio.tabs.generate import Generate, GenerateView, generate_tab
 from studio.tabs.inside import Inside, inside_tab
 from studio.tabs.model_card import card_and_curve, model_card_tab
+from studio.tabs.one_step import Explainer, one_step_tab
 from studio.tabs.presenter import ON_LOAD as PRESENTER_ON_LOAD
 from studio.tabs.presenter import SWITCH as PRESENTER_SWITCH
 from studio.tabs.presenter import Presenter, presenter_tab
-from studio.tabs.sampler import StepMode, StepSessions, sampler_tab
+from studio.tabs.sampler import SamplerView, StepMode, StepSessions, sampler_tab
 from studio.tabs.score import Score, score_tab
 from studio.tabs.time_lapse import time_lapse_tab
 from studio.tabs.train import Train, train_tab
@@ -70,7 +72,7 @@ def build_demo(studio: Studio) -> gr.Blocks:
     default_model = studio.default_model()
     inside, train = Inside(studio), Train(studio)
     step_mode = StepMode(studio, StepSessions(studio.settings.step_sessions, 60 * studio.settings.step_idle_minutes))
-    generate = Generate(studio)
+    generate, explainer = Generate(studio), Explainer(studio, step_mode.sessions)
     with gr.Blocks(title="LSTM Studio") as demo:
         owner = gr.BrowserState(None, storage_key="lm-studio-owner", secret=studio.user_models.secret())
         with gr.Row(elem_id="lm-header"):
@@ -81,11 +83,13 @@ def build_demo(studio: Studio) -> gr.Blocks:
         with gr.Tab("Generate"):
             shown = generate_tab(generate, default_model)
         with gr.Tab("You are the sampler"):
-            sampler_tab(step_mode, default_model)
+            sampler = sampler_tab(step_mode, default_model)
         with gr.Tab("Every model"):
             every_model_tab(studio, default_model)
         with gr.Tab("Time-lapse"):
             time_lapse_tab(studio, default_model)
+        with gr.Tab("One step"):
+            explained = one_step_tab(explainer, default_model)
         with gr.Tab("Inside"):
             inside_tab(inside, default_model)
         with gr.Tab("Score"):
@@ -95,7 +99,7 @@ def build_demo(studio: Studio) -> gr.Blocks:
         with gr.Tab("Train"):
             yours = train_tab(train, shown.model, owner)
         with gr.Tab("Presenter"):
-            presenter_tab(Presenter(studio, read_scenes(studio.settings.scenes_file), step_mode, inside))
+            presenter_tab(Presenter(studio, read_scenes(studio.settings.scenes_file), step_mode, inside, explainer))
         shown_for_model = [shown.facts, shown.examples, card.text, card.curve]
 
         def model_change(name, progress=gr.Progress()):
@@ -108,7 +112,8 @@ def build_demo(studio: Studio) -> gr.Blocks:
         body_class_switch(large_type, "lm-large")
         presenting.change(None, presenting, None, js=PRESENTER_SWITCH)
         demo.load(None, None, None, js=PRESENTER_ON_LOAD)
-        api(studio, generate, inside, step_mode)
+        explain_from_other_tabs(studio, explainer, explained, shown, sampler)
+        api(studio, generate, inside, step_mode, explainer)
     demo.queue(max_size=studio.settings.queue_size, api_open=False, default_concurrency_limit=2)
     return demo
 
@@ -130,10 +135,21 @@ def on_model_change(studio: Studio, name: str, progress=gr.Progress()):
     return facts, gr.Dataset(samples=studio.examples_for(name)), card, curve
 
 
-def api(studio: Studio, generate: Generate, inside: Inside, step_mode: StepMode) -> None:
-    """The public endpoints, ``/generate``, ``/score``, ``/inspect`` and ``/step``."""
+def explain_from_other_tabs(studio: Studio, explainer: Explainer, explained: list, generate: GenerateView,
+                            sampler: SamplerView) -> None:
+    """A token clicked in a Generate column, and the sampler's "Explain the last token", shown on One step."""
+    generate.output.click(explainer.generate_view, generate.settings, explained, api_visibility="private",
+                          concurrency_limit=studio.settings.sampling_concurrency, concurrency_id=SAMPLING)
+    sampler.explain.click(explainer.sampler_view, [sampler.state, sampler.temperature], explained,
+                          api_visibility="private", show_progress="hidden", queue=False)
+    sampler.explain.click(None, None, None, js=OPEN_ONE_STEP)
+
+
+def api(studio: Studio, generate: Generate, inside: Inside, step_mode: StepMode, explainer: Explainer) -> None:
+    """The public endpoints, ``/generate``, ``/score``, ``/inspect``, ``/explain`` and ``/step``."""
     concurrency = studio.settings.sampling_concurrency
     gr.api(step_mode.api_step, api_name="step", queue=False)
+    gr.api(explainer.api_explain, api_name="explain", concurrency_limit=concurrency, concurrency_id=SAMPLING)
     gr.api(inside.api_inspect, api_name="inspect", concurrency_limit=concurrency, concurrency_id=SAMPLING)
     gr.api(generate.api_generate, api_name="generate", concurrency_limit=concurrency, concurrency_id=SAMPLING)
     gr.api(Score(studio).api_score, api_name="score", concurrency_limit=concurrency, concurrency_id=SAMPLING)

@@ -19,6 +19,7 @@ KINDS = {
     "time-lapse": {"model", "prompt", "temperature", "max_new_tokens", "seed"},
     "inside": {"model", "prompt", "temperature", "max_new_tokens", "seed", "units"},
     "sampler": {"model", "prompt", "temperature", "k"},
+    "explain": {"model", "prompt", "temperature", "max_new_tokens", "seed", "position"},
     "text": set(),
 }
 MAX_SCENES = 50

@@ -180,12 +180,22 @@ def _note(trace: Trace, tokenizer: Tokenizer, written_id: int, picked_id: int | 
     return f"these numbers pick {picked!r}; the sample wrote {written!r} (the number fell on a border)"
 
 
-def explain(model: LSTMLanguageModel, tokenizer: Tokenizer, prompt: str | Prompt, settings: SamplingSettings,
-            position: int | None = None, engine: LSTMLanguageModel | None = None) -> StepExplanation:
-    """Draw one sample (``settings``: one temperature) with ``engine`` (the
-    fp32 ``model`` unless given, e.g. its int8 copy) and explain the token at
-    ``position`` (None: the first token written)."""
+def sample_to_explain(engine: LSTMLanguageModel, tokenizer: Tokenizer, prompt: str | Prompt,
+                      settings: SamplingSettings) -> Trace:
+    """One sample to walk through (``settings``: one temperature, at most
+    ``MAX_EXPLAINED_NEW_TOKENS`` tokens), drawn by ``engine``."""
     if settings.rows != 1:
         raise ValueError(f"explain one column at a time: give one temperature, got {len(settings.temperatures)}")
-    trace = trace_sample(engine or model, tokenizer, prompt, settings)
+    if settings.max_new_tokens > MAX_EXPLAINED_NEW_TOKENS:
+        raise ValueError(f"max_new_tokens must be an integer in [1, {MAX_EXPLAINED_NEW_TOKENS}] to explain a step, "
+                         f"got {settings.max_new_tokens}")
+    return trace_sample(engine, tokenizer, prompt, settings)
+
+
+def explain(model: LSTMLanguageModel, tokenizer: Tokenizer, prompt: str | Prompt, settings: SamplingSettings,
+            position: int | None = None, engine: LSTMLanguageModel | None = None) -> StepExplanation:
+    """Draw one sample with ``engine`` (the fp32 ``model`` unless given, e.g.
+    its int8 copy) and explain the token at ``position`` (None: the first
+    token written)."""
+    trace = sample_to_explain(engine or model, tokenizer, prompt, settings)
     return explain_step(model, tokenizer, trace, trace.prompt_length if position is None else position)

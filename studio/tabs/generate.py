@@ -24,7 +24,7 @@ from lm.prompt import encode_prompt
 from lm.sampling import Collector, generate, stream
 from lm.scoring import next_token_logits, top_probabilities
 from studio import forms
-from studio.core import SAMPLING, SHOW, STOP, Studio, body_class_switch, paced, user_error
+from studio.core import EXPLAIN_TOKEN_CLICK, SAMPLING, SHOW, STOP, Studio, body_class_switch, paced, user_error
 from studio.forms import COMPARE, SINGLE_SAMPLE
 from studio.html import generate as html
 from studio.html.handout import Comparison, markdown, page
@@ -79,6 +79,8 @@ class GenerateView:
     model: gr.Dropdown
     facts: gr.Markdown
     examples: gr.Dataset
+    output: gr.HTML  # the columns: a click on a token explains it (studio.tabs.one_step)
+    settings: list  # what the Generate button sends
 
 
 class Generate:
@@ -245,7 +247,7 @@ def generate_tab(generate: Generate, default_model: str | None) -> GenerateView:
             with gr.Row():
                 show_tokens = gr.Checkbox(False, label="Show tokens", scale=0, min_width=160)
                 shade = gr.Checkbox(True, label="Shade by probability", scale=0, min_width=200)
-            output = gr.HTML(elem_id="lm-columns")
+            output = gr.HTML(elem_id="lm-columns", js_on_load=EXPLAIN_TOKEN_CLICK)
             run_status = gr.Markdown()
             handout_button, handout_files = handout_row()
             with gr.Accordion("Next-token distribution for the prompt", open=True):
@@ -270,7 +272,7 @@ def generate_tab(generate: Generate, default_model: str | None) -> GenerateView:
     model.change(generate.offered_prompt, [model, prompt], prompt, api_visibility="private")
     body_class_switch(show_tokens, "lm-show-tokens")
     body_class_switch(shade, "lm-no-shade", when=False)
-    return GenerateView(model, facts, examples)
+    return GenerateView(model, facts, examples, output, settings)
 
 
 def advanced_settings() -> tuple[gr.Slider, gr.Number, gr.Number, gr.Slider, gr.Checkbox]:

@@ -19,7 +19,9 @@ from studio.html.novelty import marked_text, novelty, novelty_note
 from studio.scenes import Scene
 from studio.tabs.every_model import EveryModel
 from studio.tabs.generate import Generate
+from studio.html.one_step_script import EXPLAIN_SCRIPT
 from studio.tabs.inside import Inside
+from studio.tabs.one_step import Explainer
 from studio.tabs.sampler import CANDIDATE_CLICK, StepMode
 from studio.tabs.time_lapse import TimeLapse
 
@@ -67,8 +69,10 @@ def join_address(request: gr.Request | None) -> str:
 class Presenter:
     """The scenes and the views they run, over a ``Studio``."""
 
-    def __init__(self, studio: Studio, scenes: list[Scene], step_mode: StepMode, inside: Inside):
+    def __init__(self, studio: Studio, scenes: list[Scene], step_mode: StepMode, inside: Inside,
+                 explainer: Explainer):
         self.studio, self.scenes, self.step_mode, self.inside = studio, scenes, step_mode, inside
+        self.explainer = explainer
         self.generate, self.every_model, self.time_lapse = Generate(studio), EveryModel(studio), TimeLapse(studio)
 
     def heading(self, index: int) -> str:
@@ -118,6 +122,9 @@ class Presenter:
             for heatmap, text, _, _ in self.inside.stream_view(model, prompt, s.get("temperature", 0.8), tokens, seed,
                                                                s.get("units", 8), "start of a line", "cell", None):
                 yield heatmap + text, None
+        elif scene.kind == "explain":
+            yield self.explainer.scene(model, prompt, s.get("temperature", 0.8), s.get("max_new_tokens", 40), seed,
+                                       s.get("position")), None
         elif scene.kind == "sampler":
             candidates, text, state = self.step_mode.start_view(None, model, prompt, s.get("temperature", 1.0),
                                                                 s.get("k", 8), 0)
@@ -143,7 +150,7 @@ class Presenter:
 def presenter_tab(presenter: Presenter) -> None:
     """The lesson's scenes in large type: Previous / Next (or the arrow keys)."""
     heading = gr.HTML(presenter.heading(0), elem_id="lm-presenter-scene")
-    output = gr.HTML(elem_id="lm-presenter-output", js_on_load=CANDIDATE_CLICK)
+    output = gr.HTML(elem_id="lm-presenter-output", js_on_load=CANDIDATE_CLICK + EXPLAIN_SCRIPT)
     with gr.Row():
         previous = gr.Button("◀ Previous", elem_id="lm-previous", scale=0, min_width=140)
         show = gr.Button("Show this scene", variant="primary", scale=0, min_width=180)

@@ -30,6 +30,15 @@ CANDIDATE_CLICK = row_click("token-id", "token_id")  # a click on a candidate ro
 
 
 @dataclass
+class SamplerView:
+    """The sampler tab's components that the One step tab's events use."""
+
+    state: gr.State
+    temperature: gr.Slider
+    explain: gr.Button  # "Explain the last token"
+
+
+@dataclass
 class StepSession:
     sampler: StepSampler
     model: str  # the catalog name of its model
@@ -179,7 +188,7 @@ class StepMode:
         return self.view(state, "", "", "show", None, temperature, k)
 
 
-def sampler_tab(step_mode: StepMode, default_model: str | None) -> None:
+def sampler_tab(step_mode: StepMode, default_model: str | None) -> SamplerView:
     """Step mode: the class picks each next token from the model's candidates."""
     studio = step_mode.studio
     gr.Markdown("### You are the sampler: pick each next token, or let the model draw one")
@@ -196,6 +205,7 @@ def sampler_tab(step_mode: StepMode, default_model: str | None) -> None:
             with gr.Row():
                 draw = gr.Button("Let the model draw")
                 undo = gr.Button("Undo")
+                explain = gr.Button("Explain the last token")
             with gr.Row():
                 typed = gr.Textbox(label="Your own token", scale=3)
                 add = gr.Button("Add", scale=1)
@@ -211,3 +221,4 @@ def sampler_tab(step_mode: StepMode, default_model: str | None) -> None:
     typed.submit(step_mode.type_view, [state, typed, temperature, k], shown, **quick)
     for control in (temperature, k):
         control.change(step_mode.show_view, [state, temperature, k], shown, trigger_mode="always_last", **quick)
+    return SamplerView(state, temperature, explain)

@@ -26,6 +26,7 @@ TABS = {
     "You are the sampler": ("Start", "#lm-candidates tr"),
     "Every model": ("Run every model", "#lm-every-model .lm-every-column"),
     "Time-lapse": ("Show the time-lapse", "#lm-time-lapse .lm-lapse-column"),
+    "One step": ("Write and explain", "#lm-explain .lm-explain"),
     "Inside": ("Generate and look inside", "#lm-heatmap tr"),
     "Score": ("Score", "#lm-score .lm-text"),
     "Model card": (None, "#lm-card-curve svg"),
