@@ -53,12 +53,32 @@ def model_card(metrics: dict, samples: dict[float, str] | None = None, curve: bo
         lines += [f"![train and valid loss per epoch]({LOSS_CURVE_FILE})", ""]
     lines += ["| epoch | train loss | valid loss |", "|---|---|---|"]
     lines += [f"| {row['epoch']} | {row['train_loss']:.4f} | {row['valid_loss']:.4f} |" for row in metrics.get("history", [])]
+    lines += _counting(metrics.get("counting")) + _measured(metrics.get("measured"))
     if samples:
         lines += ["", "## Samples", ""]
         for temperature, text in samples.items():
             lines += [f"**temperature {temperature:g}**", "", "```", text, "```", ""]
     lines += ["", "Load it with `lm.load(FOLDER_OR_REPO_ID)`; files are safetensors and JSON only.", ""]
     return "\n".join(lines)
+
+
+def _counting(counting: list[dict] | None) -> list[str]:
+    """Human Numbers: how many numbers greedy sampling continues correctly."""
+    if not counting:
+        return []
+    lines = ["", "## Can it count?", "",
+             "Greedy sampling from two consecutive numbers of the valid range (never seen in training): how many "
+             "of the numbers that follow it writes correctly, in a row, before its first mistake.", "",
+             "| prompt | correct numbers in a row | checked |", "|---|---|---|"]
+    return lines + [f"| `{row['prompt']}` | {row['correct']} | {row['checked']} |" for row in counting]
+
+
+def _measured(measured: list[dict] | None) -> list[str]:
+    """Figures measured beside other models or the corpus, each with its command."""
+    if not measured:
+        return []
+    lines = ["", "## Measured beside the corpus and other models", ""]
+    return lines + [f"- {item['figure']}: {item['value']}. Measured with `{item['command']}`." for item in measured]
 
 
 def card_metadata(metrics: dict) -> ModelCardData:

@@ -27,6 +27,7 @@ import torch
 from lm.checkpoints import load_folder, save
 from lm.data import singletons, window_count
 from lm.hub.card import model_card
+from lm.lesson.counting import counting_figures
 from lm.lesson.novelty import NGRAM_LENGTH, NgramIndex
 from lm.model import LSTMLanguageModel, LSTMState
 from lm.runtime import pick_device, reuse_freed_memory, seed_everything, use_bf16
@@ -282,6 +283,8 @@ def finish(run: Run, stopped_early: bool) -> dict:
         run.progress.snapshots = snapshots.with_final(run.out, run.progress.snapshots,
                                                       run.progress.history[run.progress.best_epoch - 1])
     metrics = final_metrics(run, stopped_early, wall_seconds, measure(run, "test"))
+    if run.config.corpus == "human-numbers" and run.data.tokenizer.level == "word":  # can it count? (the card says)
+        metrics["counting"] = [result.to_json() for result in counting_figures(run.model, run.data.tokenizer)]
     if run.is_main:
         save(run.out, run.model, run.data.tokenizer, metrics, model_card(metrics))
         NgramIndex.build(run.data.ids["train"], NGRAM_LENGTH[run.data.tokenizer.level]).save(run.out)
