@@ -88,3 +88,19 @@ def test_the_automatic_size_pasted_text_and_fine_tuning(tmp_path):
                                 init_from=parent)
     assert tuned.config.init_from == parent and tuned.config.level == "char" and tuned.config.hidden_size == 512
     assert f"from {parent}" in tuned.command
+
+
+def test_a_pasted_poem_is_read_in_lines_and_stanzas():
+    from lm.tokenizer import EOS_ID, LINE_BREAK
+    from lm.training.run import prepare
+    from studio.settings import PASTE
+
+    settings = Settings.from_environment(REPO, environment={})
+    stanza = "The Owl and the Pussy-cat went to sea\r\nIn a beautiful pea-green boat,\nThey took some honey.\n\n"
+    request = forms.train_request(PASTE, None, "word", list(TRAIN_PRESETS)[0], 1, "poem", settings,
+                                  pasted=stanza * 40)
+    prepared = prepare(request.config)
+    tokenizer, ids = prepared.tokenizer, prepared.ids["train"].tolist()
+    assert tokenizer.line_breaks and tokenizer.rule == "cased" and "Pussy-cat" in tokenizer.index
+    assert ids.count(tokenizer.index[LINE_BREAK]) == 2 * ids.count(EOS_ID)  # two breaks inside each stanza, <eos> after it
+    assert tokenizer.decode(ids).startswith(stanza.replace("\r\n", "\n"))
