@@ -11,9 +11,12 @@ unit from them in the browser. Pure functions; every text is escaped."""
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from collections.abc import Callable
+
+import torch
 
 from lm.lesson.one_step import StepExplanation
 from lm.lesson.traces import Trace
@@ -29,6 +32,11 @@ STRIPS = (("hidden_before", "h_prev", "output before"), ("cell_before", "c_prev"
 GATES = {"forget_gate", "input_gate", "output_gate"}
 SCENE_ROWS = ("cell_before", "forget_gate", "input_gate", "candidate", "output_gate", "cell", "hidden")
 SCENE_TOP = 4  # the scene shows this many scores
+_LABELS: dict[int, tuple[list[str], str]] = {}  # id of a vocabulary -> (it, its labels as JSON)
+# level (-LEVELS to LEVELS) -> colour class: for a gate (0 to LEVELS) and for a signed value
+CLASSES = {True: {level: f"lm-g{level}" if level > 0 else "lm-z" for level in range(LEVELS + 1)},
+           False: {level: "lm-z" if level == 0 else f"lm-{'p' if level > 0 else 'n'}{abs(level)}"
+                   for level in range(-LEVELS, LEVELS + 1)}}
 STYLE = """
 <style>
 .lm-explain{font-size:16px;line-height:1.4;}
@@ -99,25 +107,30 @@ def label(text: str) -> str:
     return {"\n": "⏎", " ": "␣", "\t": "⇥", "": "∅"}.get(text, text)
 
 
-def _level(value: float, gate: bool, scale: float) -> str:
-    """The colour class of one value: a gate from 0 (pale) to 1, else red above zero and blue below."""
-    if gate:
-        step = round(LEVELS * min(1.0, max(0.0, value)))
-        return f"lm-g{step}" if step else "lm-z"
-    step = round(LEVELS * max(-1.0, min(1.0, value / scale))) if scale > 0 else 0
-    return "lm-z" if step == 0 else f"lm-{'p' if step > 0 else 'n'}{abs(step)}"
+def _levels(values: list[float], gate: bool, scale: float) -> list[str]:
+    """The colour class of each value: a gate from 0 (pale) to 1, else red above zero and blue below, in
+    ``LEVELS`` steps a side (one tensor operation for a whole strip)."""
+    ratios = torch.tensor(values, dtype=torch.float64)  # (H,)
+    ratios = ratios.clamp(0, 1) if gate else (ratios / scale).clamp(-1, 1) if scale > 0 else ratios * 0
+    return [CLASSES[gate][level] for level in ratios.mul(LEVELS).round().int().tolist()]
+
+
+def _packed(values: list[float]) -> str:
+    """Numbers as their float32 bytes, little-endian, in base64: exact, and a third of their JSON."""
+    return base64.b64encode(torch.tensor(values, dtype=torch.float32).numpy().astype("<f4").tobytes()).decode("ascii")
 
 
 def strip(values: list[float], signal: str, layer: int, changed: set[int], name: str) -> str:
     """One signal over every unit, folded into rows of ``UNITS_PER_ROW``; focus it and use the arrow keys."""
     gate = signal in GATES
     scale = 1.0 if gate or signal in ("candidate", "hidden", "hidden_before") else max(map(abs, values), default=1.0)
-    cells = "".join(f'<i class="{_level(value, gate, scale)}{" lm-changed" if unit in changed else ""}"></i>'
-                    for unit, value in enumerate(values))
+    cells = [f'<i class="{name}"></i>' for name in _levels(values, gate, scale)]
+    for unit in changed:
+        cells[unit] = cells[unit].replace('"></i>', ' lm-changed"></i>')
     columns = min(UNITS_PER_ROW, len(values))
     return (f'<div class="lm-strip" data-layer="{layer}" data-signal="{signal}" tabindex="0" role="img" '
             f'style="grid-template-columns:repeat({columns},1fr)" aria-label="{html.escape(name)} over {len(values)} '
-            f'units; arrow keys read one unit at a time">{cells}</div>')
+            f'units; arrow keys read one unit at a time">{"".join(cells)}</div>')
 
 
 def _chip(text: str) -> str:
@@ -139,17 +152,26 @@ def _layer(explanation: StepExplanation, index: int) -> str:
             f'<div class="lm-unit-detail" data-layer="{index}" aria-live="polite"></div></section>')
 
 
+def _labels_json(labels: list[str]) -> str:
+    """Every token's label as JSON, made once per vocabulary (a word model's runs to some 100 kB)."""
+    kept = _LABELS.get(id(labels))
+    if kept is None or kept[0] is not labels:
+        kept = _LABELS[id(labels)] = (labels, json.dumps([label(text) for text in labels], ensure_ascii=False))
+        while len(_LABELS) > 16:
+            del _LABELS[next(iter(_LABELS))]
+    return kept[1]
+
+
 def data(explanation: StepExplanation, labels: list[str]) -> str:
-    """The numbers the browser redraws from, as a JSON script element."""
-    layers = [{signal: [round(value, 4) for value in getattr(layer, signal)] for signal, _, _ in STRIPS}
-              for layer in explanation.layers]
+    """The numbers the browser redraws from, as a JSON script element; each list of numbers as its float32
+    bytes (``_packed``): the browser's re-pick reads the very scores the sampler drew from."""
+    layers = [{signal: _packed(getattr(layer, signal)) for signal, _, _ in STRIPS} for layer in explanation.layers]
     shown = {"temperature": explanation.temperature, "top_k": explanation.top_k, "top_p": explanation.top_p,
              "uniform": explanation.uniform, "written": explanation.written_id, "origin": explanation.origin,
-             "logits": [round(value, 5) for value in explanation.logits], "labels": [label(text) for text in labels],
-             "top": [token.token_id for token in explanation.top], "layers": layers,
-             "embedding": [round(value, 4) for value in explanation.embedding],
+             "logits": _packed(explanation.logits), "top": [token.token_id for token in explanation.top],
+             "layers": layers, "embedding": _packed(explanation.embedding),
              "chosen": [layer.most_changed[0] for layer in explanation.layers]}
-    text = json.dumps(shown, ensure_ascii=False).replace("</", "<\\/")
+    text = (json.dumps(shown)[:-1] + ', "labels": ' + _labels_json(labels) + "}").replace("</", "<\\/")
     return f'<script type="application/json" class="lm-explain-data">{text}</script>'
 
 
@@ -225,8 +247,8 @@ def scene(explanation: StepExplanation, labels: list[str]) -> str:
         values = getattr(layer, signal)
         gate = signal in GATES
         scale = max(abs(values[unit]) for unit in units) if signal in ("cell", "cell_before") else 1.0
-        cells = "".join(f'<td class="{_level(values[unit], gate, scale)}" data-layer="{top}" data-unit="{unit}">'
-                        f"</td>" for unit in units)
+        cells = "".join(f'<td class="{name}" data-layer="{top}" data-unit="{unit}"></td>'
+                        for unit, name in zip(units, _levels([values[unit] for unit in units], gate, scale)))
         rows.append(f'<tr><th scope="row">{short}</th>{cells}</tr>')
     return (STYLE + f'<div class="lm-explain lm-explain-scene" data-position="{explanation.position}">'
             f'{data(explanation, labels)}<div class="lm-scene"><div>'

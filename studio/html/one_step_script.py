@@ -11,8 +11,16 @@ from __future__ import annotations
 
 EXPLAIN_SCRIPT = r"""
 const parsed = new WeakMap();
+// A list of numbers sent as its float32 bytes (little-endian, base64).
+const unpack = (text) => Array.from(new Float32Array(Uint8Array.from(atob(text), (c) => c.charCodeAt(0)).buffer));
 const numbers = (root) => {
-  if (!parsed.has(root)) parsed.set(root, JSON.parse(root.querySelector('script.lm-explain-data').textContent));
+  if (!parsed.has(root)) {
+    const data = JSON.parse(root.querySelector('script.lm-explain-data').textContent);
+    data.logits = unpack(data.logits);
+    data.embedding = unpack(data.embedding);
+    data.layers = data.layers.map((layer) => Object.fromEntries(Object.entries(layer).map(([k, v]) => [k, unpack(v)])));
+    parsed.set(root, data);
+  }
   return parsed.get(root);
 };
 const escapeText = (text) => String(text).replace(/[&<>"]/g, (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
