@@ -44,13 +44,11 @@ STYLE = """
 .lm-explain-stages{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start;}
 .lm-stage{border:1px solid var(--border-color-primary);border-radius:8px;padding:6px;flex:1 1 250px;min-width:0;}
 .lm-stage.lm-layer{flex:4 1 560px;}
-.lm-tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(128px,1fr));gap:8px 10px;}
+.lm-tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(128px,1fr));gap:8px 10px;align-items:end;}
 .lm-tile-label b{font-family:var(--font-mono);}
-.lm-strip{display:grid;grid-template-columns:repeat(32,1fr);cursor:crosshair;}
+.lm-strip{display:block;width:100%;cursor:crosshair;}
+.lm-scene-units td.lm-chosen{outline:3px solid #E69F00;outline-offset:-3px;}
 .lm-strip:focus{outline:3px solid #E69F00;}
-.lm-strip i{display:block;aspect-ratio:1;min-height:3px;}
-.lm-strip i.lm-changed{outline:1.5px solid var(--body-text-color);outline-offset:-1.5px;}
-.lm-strip i.lm-chosen{outline:2.5px solid #E69F00;outline-offset:-1px;}
 .lm-explain .lm-z{background:transparent;}
 .lm-explain .lm-unit-detail{font-family:var(--font-mono);margin-top:6px;overflow-wrap:anywhere;}
 .lm-explain button.lm-unit{font:inherit;font-family:var(--font-mono);margin:2px;padding:0 6px;border-radius:4px;
@@ -120,17 +118,17 @@ def _packed(values: list[float]) -> str:
     return base64.b64encode(torch.tensor(values, dtype=torch.float32).numpy().astype("<f4").tobytes()).decode("ascii")
 
 
-def strip(values: list[float], signal: str, layer: int, changed: set[int], name: str) -> str:
-    """One signal over every unit, folded into rows of ``UNITS_PER_ROW``; focus it and use the arrow keys."""
+def strip(values: list[float], signal: str, layer: int, name: str) -> str:
+    """One signal over every unit, folded into rows of ``UNITS_PER_ROW``: a canvas the browser paints from
+    the numbers (``studio.html.one_step_script``; the most-changed units outlined), focus it and use the arrow
+    keys. ``data-scale``: the value drawn at full colour (0: a gate, from 0 to 1)."""
     gate = signal in GATES
-    scale = 1.0 if gate or signal in ("candidate", "hidden", "hidden_before") else max(map(abs, values), default=1.0)
-    cells = [f'<i class="{name}"></i>' for name in _levels(values, gate, scale)]
-    for unit in changed:
-        cells[unit] = cells[unit].replace('"></i>', ' lm-changed"></i>')
+    scale = 0 if gate else 1.0 if signal in ("candidate", "hidden", "hidden_before") else max(map(abs, values))
     columns = min(UNITS_PER_ROW, len(values))
-    return (f'<div class="lm-strip" data-layer="{layer}" data-signal="{signal}" tabindex="0" role="img" '
-            f'style="grid-template-columns:repeat({columns},1fr)" aria-label="{html.escape(name)} over {len(values)} '
-            f'units; arrow keys read one unit at a time">{"".join(cells)}</div>')
+    rows = -(-len(values) // columns)
+    return (f'<canvas class="lm-strip" data-layer="{layer}" data-signal="{signal}" data-scale="{scale or 0:.6g}" '
+            f'width="{columns * 8}" height="{rows * 8}" tabindex="0" role="img" aria-label="{html.escape(name)} '
+            f'over {len(values)} units; arrow keys read one unit at a time"></canvas>')
 
 
 def _chip(text: str) -> str:
@@ -139,15 +137,14 @@ def _chip(text: str) -> str:
 
 def _layer(explanation: StepExplanation, index: int) -> str:
     layer = explanation.layers[index]
-    changed = set(layer.most_changed)
     tiles = "".join(f'<div><div class="lm-tile-label"><b>{short}</b> {html.escape(name)}</div>'
-                    f'{strip(getattr(layer, signal), signal, index, changed, f"{short}: {name}")}</div>'
+                    f'{strip(getattr(layer, signal), signal, index, f"{short}: {name}")}</div>'
                     for signal, short, name in STRIPS)
     buttons = "".join(f'<button class="lm-unit" data-layer="{index}" data-unit="{unit}" aria-pressed="false">{unit}'
                       f"</button>" for unit in layer.most_changed)
     count = len(explanation.layers)
     return (f'<section class="lm-stage lm-layer"><h4>2 · LSTM layer {index + 1} of {count}</h4>'
-            f'<div class="lm-quiet">{LEGEND}</div><div class="lm-tiles">{tiles}</div>'
+            f'{"" if index else f"<div class=lm-quiet>{LEGEND}</div>"}<div class="lm-tiles">{tiles}</div>'
             f'<div>Cell state changed most (outlined; pick one): {buttons}</div>'
             f'<div class="lm-unit-detail" data-layer="{index}" aria-live="polite"></div></section>')
 
@@ -170,6 +167,7 @@ def data(explanation: StepExplanation, labels: list[str]) -> str:
              "uniform": explanation.uniform, "written": explanation.written_id, "origin": explanation.origin,
              "logits": _packed(explanation.logits), "top": [token.token_id for token in explanation.top],
              "layers": layers, "embedding": _packed(explanation.embedding),
+             "changed": [layer.most_changed for layer in explanation.layers],
              "chosen": [layer.most_changed[0] for layer in explanation.layers]}
     text = (json.dumps(shown)[:-1] + ', "labels": ' + _labels_json(labels) + "}").replace("</", "<\\/")
     return f'<script type="application/json" class="lm-explain-data">{text}</script>'
@@ -206,7 +204,7 @@ def _draw(explanation: StepExplanation) -> str:
 
 def pipeline(explanation: StepExplanation, labels: list[str]) -> str:
     """The whole step, input to draw; ``labels``: every token of the vocabulary, in id order."""
-    embedding = strip(explanation.embedding, "embedding", -1, set(), "embedding row")
+    embedding = strip(explanation.embedding, "embedding", -1, "embedding row")
     layers = "".join(_layer(explanation, index) for index in range(len(explanation.layers)))
     return (STYLE + SPOKEN_STYLE + f'<div class="lm-explain" data-position="{explanation.position}">{data(explanation, labels)}'
             f'<div class="lm-explain-stages">'

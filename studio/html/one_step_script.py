@@ -98,6 +98,39 @@ const redraw = (root, temperature) => {
   root.dataset.picked = picked === null ? '' : String(picked);
   root.dataset.temperature = String(temperature);
 };
+// A strip's canvas: a cell per unit, rows of 32; red above zero and blue below, to the strip's scale (a gate,
+// scale 0: purple from 0 to 1), in tenths; the most-changed units outlined, the chosen one in orange.
+const valuesOf = (data, strip) => {
+  const layer = Number(strip.dataset.layer);
+  return layer < 0 ? data.embedding : data.layers[layer][strip.dataset.signal];
+};
+const colour = (value, scale) => {
+  if (scale === 0) {
+    const level = Math.round(10 * Math.min(1, Math.max(0, value)));
+    return level ? `rgba(106,61,154,${level / 10})` : null;
+  }
+  const level = Math.round(10 * Math.max(-1, Math.min(1, value / scale)));
+  return level ? `rgba(${level > 0 ? '214,39,40' : '31,119,180'},${Math.abs(level) / 10})` : null;
+};
+const paint = (root, strip, chosen) => {
+  const data = numbers(root), values = valuesOf(data, strip), scale = Number(strip.dataset.scale);
+  const columns = Math.min(32, values.length), size = strip.width / columns, context = strip.getContext('2d');
+  const at = (unit) => [(unit % columns) * size, Math.floor(unit / columns) * size];
+  context.clearRect(0, 0, strip.width, strip.height);
+  values.forEach((value, unit) => {
+    const fill = colour(value, scale);
+    if (fill) { context.fillStyle = fill; context.fillRect(...at(unit), size, size); }
+  });
+  const outline = (unit, style, width) => {
+    context.strokeStyle = style;
+    context.lineWidth = width;
+    const [x, y] = at(unit);
+    context.strokeRect(x + width / 2, y + width / 2, size - width, size - width);
+  };
+  const layer = Number(strip.dataset.layer);
+  if (layer >= 0) data.changed[layer].forEach((unit) => outline(unit, getComputedStyle(strip).color, 1.5));
+  if (chosen !== null && chosen !== undefined) outline(chosen, '#E69F00', 2.5);
+};
 const showUnit = (root, layer, unit) => {
   const data = numbers(root);
   const detail = root.querySelector(`.lm-unit-detail[data-layer="${layer}"]`);
@@ -111,31 +144,36 @@ const showUnit = (root, layer, unit) => {
       signed(v.output_gate[unit])} × tanh(${signed(v.cell[unit])}) = ${signed(v.hidden[unit])}`;
   }
   detail.dataset.unit = String(unit);
-  root.querySelectorAll(`[data-layer="${layer}"] .lm-chosen, td.lm-chosen[data-layer="${layer}"]`).forEach(
-    (cell) => cell.classList.remove('lm-chosen'));
-  root.querySelectorAll(`.lm-strip[data-layer="${layer}"]`).forEach((strip) => strip.children[unit]?.classList.add('lm-chosen'));
+  root.querySelectorAll(`td.lm-chosen[data-layer="${layer}"]`).forEach((cell) => cell.classList.remove('lm-chosen'));
+  root.querySelectorAll(`.lm-strip[data-layer="${layer}"]`).forEach((strip) => paint(root, strip, unit));
   root.querySelectorAll(`td[data-layer="${layer}"][data-unit="${unit}"]`).forEach((cell) => cell.classList.add('lm-chosen'));
   root.querySelectorAll(`button.lm-unit[data-layer="${layer}"]`).forEach(
     (button) => button.setAttribute('aria-pressed', String(Number(button.dataset.unit) === unit)));
 };
 const rootOf = (target) => target.closest('.lm-explain');
-const cellOf = (target) => {
-  const strip = target.closest('.lm-strip');
-  if (strip && target.parentElement === strip) return [strip, [...strip.children].indexOf(target)];
-  return [null, -1];
+// The unit under the pointer on a strip's canvas (rows of 32 units), or null.
+const unitAt = (strip, event) => {
+  const count = valuesOf(numbers(rootOf(strip)), strip).length, columns = Math.min(32, count);
+  const box = strip.getBoundingClientRect();
+  const column = Math.floor((event.clientX - box.left) / box.width * columns);
+  const unit = Math.floor((event.clientY - box.top) / box.height * Math.ceil(count / columns)) * columns + column;
+  return unit >= 0 && unit < count ? unit : null;
 };
-const unitOf = (target) => {
-  const [strip, index] = cellOf(target);
-  if (strip) return [Number(strip.dataset.layer), index];
-  const picked = target.closest('[data-unit][data-layer]');
+const unitOf = (event) => {
+  const strip = event.target.closest('.lm-strip');
+  if (strip) {
+    const unit = unitAt(strip, event);
+    return unit === null ? null : [Number(strip.dataset.layer), unit];
+  }
+  const picked = event.type === 'click' && event.target.closest('[data-unit][data-layer]');
   return picked ? [Number(picked.dataset.layer), Number(picked.dataset.unit)] : null;
 };
 element.addEventListener('input', (event) => {
   if (event.target.matches('input.lm-explain-temperature')) redraw(rootOf(event.target), Number(event.target.value));
 });
-for (const kind of ['click', 'mouseover']) {
+for (const kind of ['click', 'mousemove']) {
   element.addEventListener(kind, (event) => {
-    const root = rootOf(event.target), found = unitOf(event.target);
+    const root = rootOf(event.target), found = root && unitOf(event);
     if (root && found) showUnit(root, ...found);
   });
 }
@@ -146,7 +184,7 @@ element.addEventListener('keydown', (event) => {
   event.preventDefault();
   const layer = Number(strip.dataset.layer);
   const now = Number(root.querySelector(`.lm-unit-detail[data-layer="${layer}"]`).dataset.unit || 0);
-  showUnit(root, layer, Math.max(0, Math.min(strip.children.length - 1, now + moves[event.key])));
+  showUnit(root, layer, Math.max(0, Math.min(valuesOf(numbers(root), strip).length - 1, now + moves[event.key])));
 });
 const start = () => element.querySelectorAll('.lm-explain').forEach((root) => {
   redraw(root, Number(root.querySelector('input.lm-explain-temperature').value));
