@@ -13,15 +13,17 @@ EXPLAIN_SCRIPT = r"""
 const parsed = new WeakMap();
 // A list of numbers sent as its float32 bytes (little-endian, base64).
 const unpack = (text) => Array.from(new Float32Array(Uint8Array.from(atob(text), (c) => c.charCodeAt(0)).buffer));
+// The numbers of the step a root shows, parsed once (Gradio may reuse the root for the next step's HTML).
 const numbers = (root) => {
-  if (!parsed.has(root)) {
-    const data = JSON.parse(root.querySelector('script.lm-explain-data').textContent);
+  const text = root.querySelector('script.lm-explain-data').textContent;
+  if (parsed.get(root)?.text !== text) {
+    const data = JSON.parse(text);
     data.logits = unpack(data.logits);
     data.embedding = unpack(data.embedding);
     data.layers = data.layers.map((layer) => Object.fromEntries(Object.entries(layer).map(([k, v]) => [k, unpack(v)])));
-    parsed.set(root, data);
+    parsed.set(root, {text, data});
   }
-  return parsed.get(root);
+  return parsed.get(root).data;
 };
 const escapeText = (text) => String(text).replace(/[&<>"]/g, (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
 const chip = (text) => `<span class="lm-token-chip">${escapeText(text)}</span>`;

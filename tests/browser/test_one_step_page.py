@@ -63,6 +63,12 @@ def test_one_step_redraws_in_the_browser_and_is_reached_from_generate_and_the_sa
         assert "c = f·c_prev + i·g =" in detail.text_content() and unit.get_attribute("aria-pressed") == "true"
         page.get_by_role("button", name="Next token ▶").click()
         page.wait_for_function(f"() => document.querySelector('{EXPLAINED}').dataset.position === '{shown['position'] + 1}'")
+        settle(page, 0.3)
+        slider.fill("0.8")  # the next step's own numbers, not the last one's, are redrawn
+        following = json.loads(page.locator(f"{EXPLAINED} script.lm-explain-data").text_content())
+        page.wait_for_function(f"() => document.querySelector('{EXPLAINED}').dataset.temperature === '0.8'")
+        assert explained(page)["picked"] == str(following["written"])
+        assert detail.get_attribute("data-unit") == str(following["chosen"][0])
         assert accessibility_violations(page) == []
 
         open_tab(page, "Generate")
