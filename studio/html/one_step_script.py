@@ -192,6 +192,7 @@ const start = () => element.querySelectorAll('.lm-explain').forEach((root) => {
   redraw(root, Number(root.querySelector('input.lm-explain-temperature').value));
   numbers(root).chosen.forEach((unit, layer) => showUnit(root, layer, unit));
   showUnit(root, -1, 0);
+  root.dataset.drawn = root.dataset.position;  // this step is drawn in full
 });
 start();
 if (typeof watch === 'function') watch('value', start);
