@@ -10,7 +10,11 @@ it (see ``studio.settings``) and serves it. The app itself is ``studio/``.
 import os
 from pathlib import Path
 
-from lm.runtime import limit_allocator_arenas, map_large_blocks, return_freed_memory_every
+# Before torch loads OpenMP: a thread that finishes its share of a parallel step sleeps instead of spinning for the
+# next one. A sampler click is one small LSTM step; spinning cost the server more CPU than the step itself.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from lm.runtime import limit_allocator_arenas, map_large_blocks, return_freed_memory_every  # noqa: E402
 
 KEPT_REQUEST_RECORDS = 100
 
@@ -24,7 +28,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", str(KEPT_REQUEST_RECORDS))
 from studio.core import Studio  # noqa: E402
 from studio.page import CSS, build_demo  # noqa: E402
 
-demo = build_demo(Studio.from_environment(Path(__file__).resolve().parent))  # module-level: Spaces and reload mode look for it
+demo, routes = build_demo(Studio.from_environment(Path(__file__).resolve().parent))  # module-level: Spaces and reload mode look for it
 
 if __name__ == "__main__":
-    demo.launch(css=CSS, enable_monitoring=False, show_error=True, footer_links=["api"])
+    # The plain routes (the sampler's clicks) join Gradio's on the server that launch builds.
+    demo.launch(css=CSS, enable_monitoring=False, show_error=True, footer_links=["api"], app_kwargs={"routes": routes})

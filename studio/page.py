@@ -3,11 +3,14 @@ layout and callbacks live in its module of ``studio.tabs``), wires what
 spans tabs (a model picked on Generate fills the Model card; the header's
 switches; a token of a Generate column or the sampler's last token explained
 on the One step tab), and opens the public endpoints ``/generate``,
-``/score``, ``/inspect``, ``/explain`` and ``/step``."""
+``/score``, ``/inspect``, ``/explain`` and ``/step``; beside the page it
+returns the plain routes that ``app.py`` hands to ``launch`` (the sampler's
+clicks, ``studio.step_route``)."""
 
 from __future__ import annotations
 
 import gradio as gr
+from starlette.routing import Route
 
 from studio.core import OPEN_ONE_STEP, SAMPLING, Studio, body_class_switch, user_error
 from studio.scenes import read_scenes
@@ -23,6 +26,7 @@ from studio.tabs.sampler import SamplerView, StepMode, StepSessions, sampler_tab
 from studio.tabs.score import Score, score_tab
 from studio.tabs.time_lapse import time_lapse_tab
 from studio.tabs.train import Train, train_tab
+from studio.step_route import step_routes
 
 CSS = """
 body.lm-large .gradio-container { zoom: 1.3; }
@@ -66,9 +70,10 @@ footer, footer * { font-size: clamp(14px, calc((640px - 100vw) * 100), 16px) !im
 """
 
 
-def build_demo(studio: Studio) -> gr.Blocks:
-    """The whole page over ``studio``, queued with its capacities. Loads the
-    first model, so that the first request does not wait for it."""
+def build_demo(studio: Studio) -> tuple[gr.Blocks, list[Route]]:
+    """The whole page over ``studio``, queued with its capacities, and the
+    plain routes to serve beside it (``launch(app_kwargs={"routes": ...})``).
+    Loads the first model, so that the first request does not wait for it."""
     default_model = studio.default_model()
     inside, train = Inside(studio), Train(studio)
     step_mode = StepMode(studio, StepSessions(studio.settings.step_sessions, 60 * studio.settings.step_idle_minutes))
@@ -115,7 +120,7 @@ def build_demo(studio: Studio) -> gr.Blocks:
         explain_from_other_tabs(studio, explainer, explained, shown, sampler)
         api(studio, generate, inside, step_mode, explainer)
     demo.queue(max_size=studio.settings.queue_size, api_open=False, default_concurrency_limit=2)
-    return demo
+    return demo, step_routes(step_mode)
 
 
 def on_model_change(studio: Studio, name: str, progress=gr.Progress()):

@@ -31,6 +31,8 @@ STYLE = """
 .lm-step-bar.lm-at-one{height:7px;margin-top:2px;}
 .lm-step-text{white-space:pre-wrap;font-family:var(--font-mono);font-size:1.2em;line-height:1.5;}
 .lm-step-text .lm-appended{background:rgba(0,114,178,.18);border-radius:2px;}
+.lm-step-error{color:#b91c1c!important;font-weight:600;margin:0 0 6px!important;}
+.dark .lm-step-error{color:#fca5a5!important;}
 </style>
 """ + SPOKEN_STYLE
 AT_TEMPERATURE, AT_ONE = "#0072B2", "#767676"

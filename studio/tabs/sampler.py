@@ -5,10 +5,18 @@ session (or per API state token) in ``StepSessions``. Each session holds the
 LSTM state after every token of its text, so the number of live sessions is
 bounded (the least recently used is dropped when the store is full) and a
 session idle for longer than its limit is freed; a browser session that
-closes frees its sampler at once."""
+closes frees its sampler at once.
+
+On the page, Start goes through Gradio (so the session is the browser
+session's, freed when it closes, and the One step tab can explain it); the
+clicks after it (a candidate, draw, undo, a typed token, a new temperature
+or k) go straight to the plain route ``sampler/step`` (``studio.step_route``)
+from the page's script (``studio.html.sampler_script``), with the state
+token that Start writes into the candidates' HTML."""
 
 from __future__ import annotations
 
+import html
 import secrets
 import threading
 import time
@@ -22,11 +30,12 @@ from lm.lesson.stepping import MAX_CANDIDATES, StepSampler, check_step_settings
 from studio.core import Studio, model_and_prompt, row_click, user_error
 from studio.forms import whole
 from studio.html import sampler as step_views
+from studio.html.sampler_script import CANDIDATES_SCRIPT, TEXT_SCRIPT, step_event
 
 ACTIONS = ("start", "pick", "draw", "undo", "type", "show")
 
 
-CANDIDATE_CLICK = row_click("token-id", "token_id")  # a click on a candidate row reports its token id
+CANDIDATE_CLICK = row_click("token-id", "token_id")  # the presenter's sampler scenes: a click reports its token id
 
 
 @dataclass
@@ -165,6 +174,7 @@ class StepMode:
         shown = step_views.candidates(choices)
         if before is not None:
             shown = step_views.last_draw(before, drawn) + shown
+        shown = f'<div data-step-state="{html.escape(state)}">{shown}</div>'  # the page's script sends it back
         return shown, step_views.text(prompt_text, appended, sampler.ended), state
 
     def start_view(self, state, model, prompt, temperature, k, seed):
@@ -172,20 +182,6 @@ class StepMode:
 
     def pick_view(self, state, temperature, k, event: gr.EventData):
         return self.view(state, "", "", "pick", getattr(event, "token_id", None), temperature, k)
-
-    def draw_view(self, state, temperature, k):
-        return self.view(state, "", "", "draw", None, temperature, k)
-
-    def undo_view(self, state, temperature, k):
-        return self.view(state, "", "", "undo", None, temperature, k)
-
-    def type_view(self, state, typed, temperature, k):
-        return self.view(state, "", "", "type", typed, temperature, k)
-
-    def show_view(self, state, temperature, k):
-        if state is None:
-            return gr.skip(), gr.skip(), state
-        return self.view(state, "", "", "show", None, temperature, k)
 
 
 def sampler_tab(step_mode: StepMode, default_model: str | None) -> SamplerView:
@@ -196,12 +192,12 @@ def sampler_tab(step_mode: StepMode, default_model: str | None) -> SamplerView:
         with gr.Column(scale=1, min_width=300):
             model, prompt = model_and_prompt(studio, default_model)
             start = gr.Button("Start", variant="primary")
-            temperature = gr.Slider(0, 5, value=1.0, step=0.05, label="Temperature")
-            k = gr.Slider(1, MAX_CANDIDATES, value=10, step=1, label="Candidates shown (k)")
+            temperature = gr.Slider(0, 5, value=1.0, step=0.05, label="Temperature", elem_id="lm-step-temperature")
+            k = gr.Slider(1, MAX_CANDIDATES, value=10, step=1, label="Candidates shown (k)", elem_id="lm-step-k")
             seed = gr.Number(0, precision=0, label="Seed")
         with gr.Column(scale=2):
-            text = gr.HTML(elem_id="lm-step-text")
-            candidates = gr.HTML(elem_id="lm-candidates", js_on_load=CANDIDATE_CLICK)  # right under the text
+            text = gr.HTML(elem_id="lm-step-text", js_on_load=TEXT_SCRIPT)
+            candidates = gr.HTML(elem_id="lm-candidates", js_on_load=CANDIDATES_SCRIPT)  # right under the text
             with gr.Row():
                 draw = gr.Button("Let the model draw")
                 undo = gr.Button("Undo")
@@ -210,15 +206,13 @@ def sampler_tab(step_mode: StepMode, default_model: str | None) -> SamplerView:
                 typed = gr.Textbox(label="Your own token", scale=3)
                 add = gr.Button("Add", scale=1)
     state = gr.State(None, delete_callback=step_mode.sessions.end)
-    shown = [candidates, text, state]
-    # A step takes a fraction of a millisecond: answered at once, never queued behind a long generation.
     quick = dict(api_visibility="private", show_progress="hidden", queue=False)
-    start.click(step_mode.start_view, [state, model, prompt, temperature, k, seed], shown, **quick)
-    candidates.click(step_mode.pick_view, [state, temperature, k], shown, **quick)
-    draw.click(step_mode.draw_view, [state, temperature, k], shown, **quick)
-    undo.click(step_mode.undo_view, [state, temperature, k], shown, **quick)
-    add.click(step_mode.type_view, [state, typed, temperature, k], shown, **quick)
-    typed.submit(step_mode.type_view, [state, typed, temperature, k], shown, **quick)
+    start.click(step_mode.start_view, [state, model, prompt, temperature, k, seed], [candidates, text, state], **quick)
+    # The clicks after Start: handed to the candidates' script, which posts them to sampler/step (no Gradio request).
+    draw.click(None, [temperature, k], None, js=step_event("draw", "temperature", "k"))
+    undo.click(None, [temperature, k], None, js=step_event("undo", "temperature", "k"))
+    for typed_event in (add.click, typed.submit):
+        typed_event(None, [typed, temperature, k], None, js=step_event("type", "value", "temperature", "k"))
     for control in (temperature, k):
-        control.change(step_mode.show_view, [state, temperature, k], shown, trigger_mode="always_last", **quick)
+        control.change(None, [temperature, k], None, js=step_event("show", "temperature", "k"))
     return SamplerView(state, temperature, explain)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import signal
 import subprocess
@@ -94,8 +95,10 @@ class Job:
         self.state, self.started = RUNNING, time.monotonic()
         request = {"config": asdict(self.config), "out": str(self.out), "command": self.command,
                    "sample_prompt": self.sample_prompt, "threads": threads, "plan": self.plan}
+        # The server's passive OpenMP wait (app.py) suits its small request steps; a run keeps OpenMP's default.
+        environment = {key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"}
         self.process = subprocess.Popen([sys.executable, "-m", "studio.training.worker"], cwd=ROOT, text=True,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment)
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
         threading.Thread(target=self._follow, args=(then,), name=f"train-{self.name}", daemon=True).start()
