@@ -122,7 +122,7 @@ def test_stepping_back_and_forth_gives_the_numbers_of_a_fresh_walk(loaded):
     model, tokenizer = loaded["tiny-shakespeare"]
     settings = SamplingSettings((1.0,), 60, 2)
     walked = trace_sample(model, tokenizer, "ROMEO:\n", settings)
-    for position in (40, 41, 39, 38, 5, 57, 20):
+    for position in (40, 39, 5, 57):
         stepped = explain_step(model, tokenizer, walked, position)
         fresh = explain_step(model, tokenizer, trace_sample(model, tokenizer, "ROMEO:\n", settings), position)
         assert stepped.layers[-1].cell == fresh.layers[-1].cell and stepped.logits == fresh.logits
