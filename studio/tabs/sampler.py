@@ -116,8 +116,11 @@ class StepMode:
         temperature, k = whole(temperature), whole(k)
         check_step_settings(temperature, k)
         if action == "start":
+            seed = whole(seed)
+            if isinstance(seed, bool) or not isinstance(seed, int):
+                raise ValueError(f"seed must be an integer, got {seed!r}")
             entry = self.studio.catalog.get(model)
-            sampler = StepSampler(entry.engine(True), entry.tokenizer, prompt or "", whole(seed))
+            sampler = StepSampler(entry.engine(True), entry.tokenizer, prompt or "", seed)
             self.sessions.end(state)
             return self.sessions.start(sampler, model), sampler, None
         sampler, drawn = self.sessions.get(state).sampler, None

@@ -73,6 +73,7 @@ def test_a_click_grows_the_text_and_the_state_is_step_s_own(studio_url, studio_c
     (dict(action="start", temperature=7.5), "temperature must be in [0, 5], got 7.5"),
     (dict(action="dance"), "action must be one of"),
     (dict(action="pick", value="x"), "token id must be an integer in [0, "),
+    (dict(action="start", seed="x"), "seed must be an integer, got 'x'"),
     (dict(action="type", value="a" * (MAX_STEPPED_TOKENS + 1)), f"holds at most {MAX_STEPPED_TOKENS} tokens"),
 ])
 def test_bad_input_gets_step_s_message_as_json(studio_url, studio_client, fields, message):
