@@ -26,6 +26,7 @@ from lm.lesson.inspection import (
     rank_units,
 )
 from lm.prompt import encode_prompt
+from lm.tokenizer import Gap
 from studio import forms
 from studio.core import SAMPLING, Studio, model_and_prompt, row_click, user_error
 from studio.html import inside as inside_views

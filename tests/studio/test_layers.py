@@ -61,7 +61,8 @@ def test_importing_the_studio_reads_no_file_and_building_it_does(tmp_path):
         def record(event, arguments):
             if event == "open" and isinstance(arguments[0], (str, bytes, os.PathLike)):
                 opened.append(os.fsdecode(arguments[0]))
-            elif event in ("os.listdir", "os.scandir") and arguments and arguments[0] is not None:
+            elif (event in ("os.listdir", "os.scandir") and arguments
+                  and isinstance(arguments[0], (str, bytes, os.PathLike))):  # a path, not an open folder's number
                 opened.append(os.fsdecode(arguments[0]))
         sys.addaudithook(record)
         import importlib
