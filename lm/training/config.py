@@ -57,7 +57,7 @@ class TrainConfig:
     unknown_word_rate: float = _option(0.0, "show each training occurrence of a word seen only once as <unk> with this probability, so the model learns how likely an unseen word is")
     batch_size: int = _option(64, "parallel rows the training stream is cut into")
     bptt: int = _option(64, "steps per truncated-backprop window")
-    carry_state: bool = _option(True, "carry the LSTM state from one window to the next (--no-carry-state: every window starts from a zero state, as sampling from a prompt does)")
+    fresh_state_rate: float = _option(0.0, "the share of training windows that start from a zero state, as sampling from a prompt does, instead of the state carried from the window before (1: every window)")
     variable_bptt: bool = _option(False, "draw each window's length around --bptt (AWD-LSTM), learning rate scaled to it")
     optimizer: str = _option("adamw", "AdamW, or SGD switching to averaged SGD when valid stalls (NT-ASGD)", choices=OPTIMIZERS)
     nonmono: int = _option(5, "NT-ASGD: epochs without beating the best of the earlier ones before averaging starts")
@@ -83,8 +83,9 @@ class TrainConfig:
                             ("weight_decay", self.weight_decay)):
             if value < 0:
                 raise ValueError(f"{name} must be at least 0, got {value}")
-        if not 0 <= self.unknown_word_rate <= 1:
-            raise ValueError(f"unknown_word_rate must be in [0, 1], got {self.unknown_word_rate}")
+        for name in ("unknown_word_rate", "fresh_state_rate"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         for name in ("learning_rate", "clip"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")

@@ -150,10 +150,10 @@ def train_epoch(run: Run) -> bool:
     for position, inputs, targets in run.windows(progress.epoch):  # inputs and targets (B, T)
         if position < progress.position:  # resuming: these windows were done before the pause
             continue
-        if state is not None and run.config.carry_state:
+        if state is not None:
             state = tuple(tensor.detach() for tensor in state)
-        elif state is not None:  # each window starts afresh, as sampling from a prompt does
-            state = None
+        if run.config.fresh_state_rate and float(torch.rand(())) < run.config.fresh_state_rate:
+            state = None  # this window starts afresh, as sampling from a prompt does
         state, stop, pausing = train_step(run, inputs, targets, state)
         if pausing:
             pause(run, position + inputs.size(1), state)
