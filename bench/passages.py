@@ -11,7 +11,10 @@ lines after the prompt's line are its passage; it "ends" when it draws
 words, as for the corpus (a speech's lines after its speaker's line). A
 speaker line is a line of at most four words ending in ``:``; it looks like
 the corpus's when every letter is a capital (``KING RICHARD III:``) or its
-words are capitalised (``First Citizen:``).
+words are capitalised (``First Citizen:``). Samples from the prompt end with
+their speech, so speaker lines are also counted in samples from an empty
+prompt (the model starts from ``<eos>``, a speech's end, and names the next
+speaker first).
 
 Bits per character: a model's mean loss per token over the valid split of
 Tiny Shakespeare (read in its own format: documents with line breaks, or
@@ -68,7 +71,7 @@ def sample_figures(folder: str, prompt: str, samples: int, temperature: float, m
     for seed in range(samples):
         sample = generate(model, tokenizer, prompt, temperatures=[temperature], seed=seed,
                           max_new_tokens=max_new_tokens).samples[0]
-        lines = [line for line in sample.text.split("\n")[1:] if line.strip()]
+        lines = [line for line in sample.text.split("\n")[0 if not prompt else 1:] if line.strip()]
         texts.append(lines)
         ended.append(sample.ended)
         shown.append(sample.text)
@@ -110,6 +113,11 @@ def main() -> None:
           f"the corpus's); speaker lines {figures['speaker_lines_like_the_corpus']} of {figures['speaker_lines']} "
           "written as the corpus writes them")
     for text in shown[: args.show]:
+        print("---\n" + text)
+    fresh, fresh_shown = sample_figures(args.checkpoint, "", args.samples, args.temperature, args.max_new_tokens)
+    print(f"samples from an empty prompt: speaker lines {fresh['speaker_lines_like_the_corpus']} of "
+          f"{fresh['speaker_lines']} written as the corpus writes them; {fresh['ended']} of {args.samples} end at <eos>")
+    for text in fresh_shown[: args.show]:
         print("---\n" + text)
     for name, folder in (("checkpoint", args.checkpoint), ("baseline", args.baseline)):
         if folder:

@@ -22,6 +22,7 @@ def test_the_model_shape_goes_to_model_config_in_one_place():
     (dict(warmup_steps=-1), "warmup_steps must be at least 0, got -1"),
     (dict(schedule="linear"), "schedule must be one of ('plateau', 'cosine', 'one-cycle', 'constant'), got 'linear'"),
     (dict(corpus=None), "give a corpus name or a text file"),
+    (dict(fresh_state_rate=1.5), "fresh_state_rate must be in [0, 1], got 1.5"),
 ])
 def test_bad_settings_are_refused_naming_the_value(settings, message):
     with pytest.raises(ValueError) as error:
