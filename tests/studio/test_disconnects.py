@@ -25,7 +25,7 @@ LONG = {  # each holds the worker for seconds when nobody leaves (the most colum
     "generate_view": ["tiny-shakespeare", "ROMEO:", COMPARE, 0.8, "0.5, 0.7, 0.9, 1.1, 1.3, 1.5", 1000, 0, 0, 0.5,
                       False],
     "every_model_view": [["tiny-shakespeare", "tiny-shakespeare-words", "human-numbers"], "ROMEO:", 0.8, 500, 0],
-    "time_lapse_view": ["tiny-shakespeare-words", "romeo :", 0.8, 500, 0],
+    "time_lapse_view": ["tiny-shakespeare", "ROMEO:", 0.8, 500, 0],
     "inside_view": ["tiny-shakespeare", "ROMEO:", 0.8, 500, 0, 16, FIRST_FEATURE, "cell", None],
 }
 SHORT = ["tiny-shakespeare", "ROMEO:", [0.8], 20, 0, None, None, True]  # /generate
