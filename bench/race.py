@@ -176,7 +176,7 @@ def word_perplexity(model: LSTMLanguageModel, ids: torch.Tensor, skipped: list[i
 
 def seed_000(ids: dict, vocab: int, minutes: float) -> dict:
     torch.manual_seed(0)
-    model = LSTMLanguageModel(vocab, 512, 512, 3, 0.65)
+    model = LSTMLanguageModel(vocab, embedding_size=512, hidden_size=512, num_layers=3, dropout=0.65)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=0)
 
@@ -191,7 +191,7 @@ def seed_000(ids: dict, vocab: int, minutes: float) -> dict:
 
 def pytorch_example(ids: dict, vocab: int, minutes: float) -> dict:
     torch.manual_seed(0)
-    model = LSTMLanguageModel(vocab, 200, 200, 2, 0.2)
+    model = LSTMLanguageModel(vocab, embedding_size=200, hidden_size=200, num_layers=2, dropout=0.2)
     learning_rate = [20.0]
     best = [math.inf]
 
