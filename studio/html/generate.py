@@ -29,7 +29,7 @@ STYLE = """
 .lm-token{border-radius:3px;cursor:help;}
 .lm-shaded{background:var(--lm-shade);}
 .lm-no-shade .lm-columns .lm-shaded{background:none;}
-.lm-eos{background:#444;color:#fff;border-radius:3px;padding:0 3px;font-size:.8em;margin-left:2px;}
+.lm-eos{background:#444;color:#fff !important;border-radius:3px;padding:0 3px;font-size:.8em;margin-left:2px;}
 .lm-prompt-tokens{display:none;}
 .lm-show-tokens .lm-columns .lm-prompt-tokens{display:inline;}
 .lm-show-tokens .lm-columns .lm-prompt-text{display:none;}

@@ -26,7 +26,7 @@ body.lm-presenter-mode .gradio-container{padding-top:4px !important;}
 .lm-presenter-join{font-size:24px;display:flex;gap:12px;align-items:center;}
 /* On the projector no text is under 24 px: titles, notes and the heatmap's labels included. */
 .lm-presenter .lm-note,.lm-presenter-output .lm-note,.lm-presenter-output .lm-novelty,
-.lm-presenter-output .lm-lapse-figure{font-size:24px;}
+.lm-presenter-output .lm-lapse-figure,.lm-presenter-output .lm-eos{font-size:24px;}
 .lm-presenter-output h3{font-size:24px !important;}
 .lm-presenter-output .lm-heatmap,.lm-presenter-output .lm-heatmap th{font-size:24px;line-height:28px;}
 .lm-presenter-output .lm-heatmap td,.lm-presenter-output .lm-heatmap th.lm-token-label{width:26px;min-width:26px;

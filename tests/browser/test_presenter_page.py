@@ -1,6 +1,7 @@
 """Presenter mode on a projector (1280 × 720) in headless Chromium: every
 scene, no text under 24 px, no scrolling, nothing cut, nothing axe-core
-finds critical or serious; the sampler scene shows all its candidates."""
+finds critical or serious; the sampler scene shows all its candidates and the
+word model's scene a passage of several lines."""
 
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ def test_every_scene_fits_a_projector_in_large_type():
             settings = scenes[scene].settings
             if scenes[scene].kind == "sampler":
                 assert page.locator("#lm-presenter-output tr[data-token-id]").count() == settings["k"]
+            if scenes[scene].kind == "generate" and settings["model"] == "tiny-shakespeare-words":
+                text = page.locator("#lm-presenter-output .lm-text").first.inner_text()
+                assert len([line for line in text.split("\n") if line.strip()]) >= 3, text  # a passage, not a line
             assert "http://192.0.2.7:7860/" in page.locator(".lm-presenter-join").inner_text()
             assert page.locator(".lm-presenter-join svg").count() == 1  # the QR code
             if scene + 1 < count:
