@@ -52,7 +52,9 @@ def test_nt_asgd_scores_test_with_the_weights_it_saves(tmp_path):
         generator = random.Random(seed)  # valid and test follow no pattern of train's: the model overfits
         line = " ".join(generator.choice(words) for _ in range(count))
         (corpus / f"{split}.txt").write_text("\n".join([line] * repeat) + "\n", encoding="utf-8")
-    config = config_from(corpus=None, text_file=str(corpus), level="word", optimizer="nt-asgd", nonmono=1,
+    # <eos> after every line (whitespace), so each repeated line is a sequence of its own to learn by heart
+    config = config_from(corpus=None, text_file=str(corpus), level="word", tokenizer="whitespace", optimizer="nt-asgd",
+                         nonmono=1,
                          learning_rate=10, epochs=12, hidden_size=64, embedding_size=16, num_layers=1, dropout=0.0,
                          batch_size=4, bptt=8, schedule="constant")
     metrics = train(config, tmp_path / "model")
