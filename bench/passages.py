@@ -65,8 +65,8 @@ def corpus_figures(text: str) -> dict:
     return passage_figures([speech.split("\n")[1:] for speech in speeches], [True] * len(speeches))
 
 
-def sample_figures(folder: str, prompt: str, samples: int, temperature: float, max_new_tokens: int) -> tuple[dict, list[str]]:
-    model, tokenizer = load(folder)
+def sample_figures(model, tokenizer, prompt: str, samples: int, temperature: float,
+                   max_new_tokens: int) -> tuple[dict, list[str]]:
     texts, ended, shown = [], [], []
     for seed in range(samples):
         sample = generate(model, tokenizer, prompt, temperatures=[temperature], seed=seed,
@@ -78,9 +78,7 @@ def sample_figures(folder: str, prompt: str, samples: int, temperature: float, m
     return passage_figures(texts, ended), shown
 
 
-def bits_per_character(folder: str, text_file: str) -> dict:
-    model, tokenizer = load(folder)
-    corpus = load_corpus("tiny-shakespeare", text_file, "word")
+def bits_per_character(model, tokenizer, corpus) -> dict:
     ids = corpus.encode("valid", tokenizer)
     figures = evaluate(model, ids, DEFAULT_EVAL_BATCH_SIZE, DEFAULT_EVAL_BPTT)
     characters = sum(len(document) for document in corpus.splits["valid"])
@@ -102,7 +100,8 @@ def main() -> None:
     if text_file is None:
         raise SystemExit("Tiny Shakespeare not found: set $TINY_SHAKESPEARE or place it at ../shared/data/tinyshakespeare.txt")
     corpus = corpus_figures(text_file.read_text(encoding="utf-8"))
-    figures, shown = sample_figures(args.checkpoint, args.prompt, args.samples, args.temperature, args.max_new_tokens)
+    model, tokenizer = load(args.checkpoint)
+    figures, shown = sample_figures(model, tokenizer, args.prompt, args.samples, args.temperature, args.max_new_tokens)
     print(f"corpus: {corpus['passages']:,} speeches; {corpus['two_or_more_lines']:.0%} with two or more lines after "
           f"the speaker's, {corpus['three_or_more_lines']:.0%} three or more; {corpus['words_per_line']:.2f} words per line")
     print(f"samples from {args.prompt!r} at T = {args.temperature:g} (seeds 0-{args.samples - 1}, "
@@ -114,14 +113,16 @@ def main() -> None:
           "written as the corpus writes them")
     for text in shown[: args.show]:
         print("---\n" + text)
-    fresh, fresh_shown = sample_figures(args.checkpoint, "", args.samples, args.temperature, args.max_new_tokens)
+    fresh, fresh_shown = sample_figures(model, tokenizer, "", args.samples, args.temperature, args.max_new_tokens)
     print(f"samples from an empty prompt: speaker lines {fresh['speaker_lines_like_the_corpus']} of "
           f"{fresh['speaker_lines']} written as the corpus writes them; {fresh['ended']} of {args.samples} end at <eos>")
     for text in fresh_shown[: args.show]:
         print("---\n" + text)
+    valid_corpus = load_corpus("tiny-shakespeare", str(text_file), "word")  # read once, encoded in each model's format
     for name, folder in (("checkpoint", args.checkpoint), ("baseline", args.baseline)):
         if folder:
-            result = bits_per_character(folder, str(text_file))
+            result = bits_per_character(*((model, tokenizer) if folder == args.checkpoint else load(folder)),
+                                        valid_corpus)
             print(f"{name} {folder}: {result['bits_per_character']:.4f} bits per character on the valid split "
                   f"({result['loss']:.4f} nats/token × {result['tokens']:,} tokens / {result['characters']:,} characters)")
 

@@ -100,6 +100,16 @@ def model_and_prompt(studio: Studio, default_model: str | None) -> tuple[gr.Drop
     return model, prompt
 
 
+def sample_controls(studio: Studio, default_model: str | None, max_tokens: int, tokens: int) -> tuple:
+    """A sampling tab's settings column: model, prompt, temperature, tokens to
+    generate (up to ``max_tokens``, ``tokens`` at first) and seed."""
+    model, prompt = model_and_prompt(studio, default_model)
+    temperature = gr.Slider(0, 5, value=0.8, step=0.05, label="Temperature")
+    max_new_tokens = gr.Slider(1, max_tokens, value=tokens, step=1, label="Tokens to generate")
+    seed = gr.Number(0, precision=0, label="Seed")
+    return model, prompt, temperature, max_new_tokens, seed
+
+
 def row_click(attribute: str, field: str) -> str:
     """A script for an HTML component: a click on a table row (or inside it)
     carrying ``data-<attribute>``, or Enter or Space on such a row when it has

@@ -114,11 +114,9 @@ def _layer_step(values: tuple[torch.Tensor, ...]) -> LayerStep:
 
 
 def _scores(model: LSTMLanguageModel, top_hidden: torch.Tensor) -> torch.Tensor:
-    """The decoder on the top layer's output: (H,) -> logits (V,)."""
-    output = top_hidden
-    if model.projection is not None:
-        output = model.projection.weight @ output + model.projection.bias  # (E,)
-    return model.decoder.weight @ output + model.decoder.bias  # (V,)
+    """The model's own decoder on the top layer's output: (H,) -> logits (V,)."""
+    output = top_hidden if model.projection is None else model.projection(top_hidden)  # (E,)
+    return model.decoder(output)  # (V,)
 
 
 def check_position(trace: Trace, position: int) -> None:

@@ -28,7 +28,7 @@ from lm.lesson.inspection import (
 from lm.prompt import encode_prompt
 from lm.tokenizer import Gap
 from studio import forms
-from studio.core import SAMPLING, Studio, model_and_prompt, row_click, user_error
+from studio.core import SAMPLING, Studio, row_click, sample_controls, user_error
 from studio.html import inside as inside_views
 
 INSIDE_INTERVAL = 0.25  # seconds between heatmap updates while sampling
@@ -161,10 +161,8 @@ def inside_tab(inside: Inside, default_model: str | None) -> None:
     gr.Markdown("### Inside the LSTM: the top layer's cell state and gates for every generated token")
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
-            model, prompt = model_and_prompt(studio, default_model)
-            temperature = gr.Slider(0, 5, value=0.8, step=0.05, label="Temperature")
-            max_new_tokens = gr.Slider(1, MAX_INSPECT_TOKENS, value=120, step=1, label="Tokens to generate")
-            seed = gr.Number(0, precision=0, label="Seed")
+            model, prompt, temperature, max_new_tokens, seed = sample_controls(studio, default_model,
+                                                                               MAX_INSPECT_TOKENS, 120)
             run = gr.Button("Generate and look inside", variant="primary")
             units = gr.Slider(1, MAX_INSPECT_UNITS, value=16, step=1, label="Units to show")
             signal = gr.Radio(list(SIGNALS), value="cell", label="Signal")

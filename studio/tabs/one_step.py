@@ -19,7 +19,7 @@ from lm.lesson.traces import Trace, sampler_trace, trace_sample
 from lm.prompt import encode_prompt
 from lm.sampling import SamplingSettings
 from studio import forms
-from studio.core import SAMPLING, Studio, model_and_prompt, user_error
+from studio.core import SAMPLING, Studio, sample_controls, user_error
 from studio.html import one_step as html
 from studio.html.one_step_script import EXPLAIN_SCRIPT, TOKEN_POSITION_CLICK
 
@@ -161,10 +161,8 @@ def one_step_tab(explainer: Explainer, default_model: str | None) -> list:
     gr.Markdown("### One step: how the LSTM turns the text so far into the next token, with the model's own numbers")
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
-            model, prompt = model_and_prompt(studio, default_model)
-            temperature = gr.Slider(0, 5, value=0.8, step=0.05, label="Temperature")
-            max_new_tokens = gr.Slider(1, MAX_EXPLAINED_NEW_TOKENS, value=60, step=1, label="Tokens to generate")
-            seed = gr.Number(0, precision=0, label="Seed")
+            model, prompt, temperature, max_new_tokens, seed = sample_controls(studio, default_model,
+                                                                               MAX_EXPLAINED_NEW_TOKENS, 60)
             run = gr.Button("Write and explain", variant="primary")
         with gr.Column(scale=3):
             text = gr.HTML(elem_id="lm-explain-text", js_on_load=TOKEN_POSITION_CLICK)
