@@ -60,10 +60,12 @@ def marked_text(tokenizer: Tokenizer, prompt: str, token_ids: list[int], copied:
 
 
 def _span(tokenizer: Tokenizer, ids: list[int], copied: bool | None, before: str | None) -> str:
-    """A run of tokens as one span, the gap before its first token included."""
+    """A run of tokens as one span, after the gap before its first token (so
+    an underline starts at the run's first letter)."""
     pieces = [tokenizer.decode([token_id]) for token_id in ids]
-    text = html.escape(joined(pieces, tokenizer.gap, before))
-    return copied_run_piece(text, bool(copied), copied_before=False, title=' title="in the training text"')
+    text = html.escape(joined(pieces[1:], tokenizer.gap, pieces[0]))
+    return (tokenizer.gap(before, pieces[0]) + copied_run_piece(html.escape(pieces[0]) + text, bool(copied),
+                                                                copied_before=False, title=' title="in the training text"'))
 
 
 def copied_run_piece(markup: str, copied: bool, copied_before: bool, title: str = "") -> str:
