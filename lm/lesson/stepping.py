@@ -7,6 +7,7 @@ text. Undo takes the last token back from the saved states."""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -82,6 +83,11 @@ class StepSampler:
     @property
     def ended(self) -> bool:
         return bool(self.appended) and self.appended[-1] == EOS_ID
+
+    @functools.cached_property
+    def prompt_text(self) -> str:
+        """The prompt, decoded ("" for a fresh start)."""
+        return self.tokenizer.decode([] if self.prompt.fresh_start else self.prompt.ids)
 
     @property
     def text(self) -> str:

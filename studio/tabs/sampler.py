@@ -171,7 +171,7 @@ class StepMode:
             choices = sampler.choices(whole(temperature), whole(k))
         except (ValueError, TypeError) as error:
             raise user_error(error) from error
-        prompt_text = sampler.tokenizer.decode([] if sampler.prompt.fresh_start else sampler.prompt.ids)
+        prompt_text = sampler.prompt_text
         whole_text = sampler.text
         appended = whole_text[len(prompt_text):] if whole_text.startswith(prompt_text) else whole_text
         shown = step_views.candidates(choices)
