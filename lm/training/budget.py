@@ -13,10 +13,12 @@ and is not too large for the corpus; its dropout and weight decay grow with
 the passes over the corpus it can make (``REGULARISATION``), so that the
 best valid epoch comes late in the run rather than early.
 
-The constants were set with ``bench/race.py`` on a 2-core CPU with native
-bf16, so that there the probe picks what the races found best (character
-level, 130 s: 1 × 384 at lr 6e-3 without dropout reached 1.486 nats/char
-where 1 × 256 reached 1.507-1.543 and 2 × 256 1.637; word level, 6 minutes
+The constants were set with ``bench/race.py`` and ``bench/picks.py`` on a
+2-core CPU with native bf16, so that there the probe picks what the races
+found best at the machine's speed (character level, 130 s, two threads:
+1 × 512 at lr 5e-3 without dropout reached 1.463 nats/char, 1 × 384 1.480,
+1 × 256 1.512 and 2 × 256 1.637; one thread: 1 × 384 1.503, 1 × 512 1.521,
+1 × 256 1.518; word level, 6 minutes
 of Tiny Shakespeare words: a tied 1 × 256 with AWD-LSTM dropouts and SGD at
 lr 20 on a cosine reached test perplexity 134.3, where AdamW at 3e-3 reached
 207.6, a 1 × 512 162.0 and AR/TAR 138.4; showing words seen once as ``<unk>``
@@ -39,7 +41,11 @@ WORD_UNKNOWN_RATE = 0.5
 MIN_PROBE_MINUTES = 1.0  # shorter budgets take the table: a probe would leave too few steps to time
 PROBE_SHARE = 0.05  # the most of the budget the probe may take
 TRAINING_SHARE = 0.75  # of the probe's tokens/s a run keeps, validation and bookkeeping paid (0.55-0.8 here)
-TOKENS_PER_PARAMETER = {"char": 8.0, "word": 4.0, "small-vocabulary": 8.0}  # the fewest tokens per LSTM parameter a pick must see
+# The fewest tokens per LSTM parameter a pick must see. Character level: where a shape ties with the next smaller
+# one in a 130 s race (bench/picks.py on a 2-core CPU at three speeds: 1 x 512 beat 1 x 384 by 0.017 nats/char
+# at 3.1 tokens per parameter and lost by 0.018 at 2.0; 1 x 384 beat 1 x 256 at 4 to 8), so that a pick flipping
+# between two shapes from run to run costs little whichever it takes.
+TOKENS_PER_PARAMETER = {"char": 2.5, "word": 4.0, "small-vocabulary": 8.0}
 # The most LSTM parameters per training token: characters carry little each (char-rnn's advice: about as many
 # parameters as characters; the shipped 2 x 512 has 3.3 per character), AWD-LSTM gives PTB's words ~20 each.
 PARAMETERS_PER_CORPUS_TOKEN = {"char": 4.0, "word": 20.0, "small-vocabulary": 8.0}
@@ -53,8 +59,8 @@ EPOCHS_FOR_THE_BUDGET = 10_000  # the budget, not the epoch count, ends the run
 
 # (largest budget in minutes, settings): the first row whose budget covers the run wins.
 CHAR_LEVEL: list[tuple[float, dict]] = [
-    (5, dict(embedding_size=64, hidden_size=384, num_layers=1, dropout=0.0, batch_size=32, bptt=64,
-             learning_rate=6e-3, weight_decay=0.01, schedule="cosine", warmup_steps=50, clip=1.0, eval_batch_size=64)),
+    (5, dict(embedding_size=64, hidden_size=512, num_layers=1, dropout=0.0, batch_size=32, bptt=64,
+             learning_rate=5e-3, weight_decay=0.01, schedule="cosine", warmup_steps=100, clip=1.0, eval_batch_size=64)),
     (30, dict(embedding_size=64, hidden_size=512, num_layers=1, dropout=0.1, batch_size=32, bptt=64,
               learning_rate=5e-3, weight_decay=0.01, schedule="cosine", warmup_steps=100, clip=1.0, eval_batch_size=64)),
     (float("inf"), dict(embedding_size=64, hidden_size=512, num_layers=2, dropout=0.3, batch_size=64, bptt=128,
