@@ -103,9 +103,10 @@ class StepSampler:
         check_step_settings(temperature, k)
         at_one = probabilities_at(self.logits, 1.0)  # (V,)
         at_temperature = probabilities_at(self.logits, temperature)  # (V,)
-        top = at_one.topk(min(k, len(self.tokenizer) - 1)).indices.tolist()
-        candidates = [Candidate(token, self.label(token), float(at_temperature[token]), float(at_one[token]))
-                      for token in top]
+        top = at_one.topk(min(k, len(self.tokenizer) - 1)).indices  # (k,)
+        candidates = [Candidate(token, self.label(token), probability, probability_at_one)
+                      for token, probability, probability_at_one
+                      in zip(top.tolist(), at_temperature[top].tolist(), at_one[top].tolist())]
         return Choices(temperature, candidates, max(0.0, 1.0 - sum(c.probability for c in candidates)),
                        max(0.0, 1.0 - sum(c.probability_at_one for c in candidates)))
 
