@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 
+from studio.html.generate import EOS_STYLE
 from studio.html.novelty import STYLE as NOVELTY_STYLE
 
 STYLE = NOVELTY_STYLE + """
@@ -14,6 +15,7 @@ STYLE = NOVELTY_STYLE + """
 .lm-every-column{border:1px solid var(--border-color-primary);border-radius:8px;padding:8px;}
 .lm-every-column h3{margin:0 0 2px 0;font-size:1em;}
 .lm-every-text{white-space:pre-wrap;font-family:var(--font-mono);line-height:1.45;margin-top:6px;}
+""" + EOS_STYLE + """
 </style>
 """
 

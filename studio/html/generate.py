@@ -19,6 +19,8 @@ from studio.html.novelty import copied_run_piece, novelty, novelty_note
 from studio.html.spoken import STYLE as SPOKEN_STYLE
 from studio.html.spoken import spoken, swatch
 
+# The <eos> badge, wherever a sample that ended is shown.
+EOS_STYLE = ".lm-eos{background:#444;color:#fff !important;border-radius:3px;padding:0 3px;font-size:.8em;margin-left:2px;}"
 STYLE = """
 <style>
 .lm-columns{display:grid;gap:12px;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));}
@@ -29,7 +31,7 @@ STYLE = """
 .lm-token{border-radius:3px;cursor:help;}
 .lm-shaded{background:var(--lm-shade);}
 .lm-no-shade .lm-columns .lm-shaded{background:none;}
-.lm-eos{background:#444;color:#fff !important;border-radius:3px;padding:0 3px;font-size:.8em;margin-left:2px;}
+""" + EOS_STYLE + """
 .lm-prompt-tokens{display:none;}
 .lm-show-tokens .lm-columns .lm-prompt-tokens{display:inline;}
 .lm-show-tokens .lm-columns .lm-prompt-text{display:none;}

@@ -9,10 +9,12 @@ from __future__ import annotations
 import gradio as gr
 
 from lm.prompt import encode_prompt
+from lm.tokenizer import EOS
 from lm.sampling import SamplingSettings, generate
 from studio import forms
 from studio.core import SAMPLING, Studio, user_error
 from studio.html import every_model as html
+from studio.html.generate import eos_span
 from studio.html.novelty import marked_text, novelty, novelty_note
 
 MAX_MODELS = 6
@@ -47,6 +49,8 @@ class EveryModel:
             copied = novelty(entry.training_index(), [] if encoded.fresh_start else encoded.ids,
                              sample.token_ids)
             text = marked_text(entry.tokenizer, shown_prompt, sample.token_ids, copied)
+            if sample.ended:  # the model drew <eos>: its sample ends there, as a speech or document does
+                text += eos_span(f"the model drew {EOS}: its sample ends here")
             columns[index] = html.column(entry, text, html.read_note(encoded.unknown, entry.tokenizer.level),
                                         novelty_note(copied))
             yield html.page(columns)

@@ -48,3 +48,12 @@ def test_a_greedy_shakespeare_sample_is_mostly_copied():
     sample = generate(model, tokenizer, "ROMEO:\n", temperatures=[0.0], max_new_tokens=200).samples[0]
     copied = novelty(NgramIndex.load(REPO / "checkpoints" / "tiny-shakespeare"), prompt, sample.token_ids)
     assert sum(copied) / len(copied) > 0.3  # greedy text repeats phrases the model read
+
+
+def test_a_sample_that_drew_eos_ends_with_its_badge_and_one_cut_at_the_limit_does_not():
+    studio = Studio(Settings.from_environment(REPO, environment={}))
+    page = list(EveryModel(studio).view(["tiny-shakespeare", "tiny-shakespeare-words"], "ROMEO: Zebulon", 0.5, 30,
+                                        0))[-1]
+    character, word = page.split('data-model="tiny-shakespeare-words"')
+    assert word.count('class="lm-eos"') == 1 and word.rstrip().endswith("&lt;eos&gt;</span></div></div></div>")
+    assert 'class="lm-eos"' not in character  # 30 characters, cut at the limit
