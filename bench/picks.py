@@ -6,10 +6,11 @@ the evidence behind ``lm.training.budget``'s tokens-per-parameter rule.
 Runs the plain budget command ``python train.py --corpus tiny-shakespeare
 --text-file TS --max-minutes 2.17`` once per candidate shape of the pick
 (1 x 256, 1 x 384, 1 x 512, each with its own learning rate), so each trains
-for the same budget after the same probe, then prints per shape: tokens/s,
-the training tokens per LSTM parameter it saw, and its valid loss; and the
-shape the pick rule chose from the probe. A pick holds when it is the
-winning shape or within 0.02 nats/char of it.
+for the same budget after the same probe. Each run's probe and pick lines
+are printed as it ends (the pick names the shape the rule would have chosen
+before the given shape was kept); then a table per shape: tokens/s, the
+training tokens per LSTM parameter it saw, and its valid loss. A pick holds
+when it is the winning shape or within 0.02 nats/char of it.
 
 ``--threads N`` runs the trainings with N threads (``OMP_NUM_THREADS``).
 ``--slower`` stands in for a slower processor: every training runs on one
