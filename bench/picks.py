@@ -6,9 +6,10 @@ the evidence behind ``lm.training.budget``'s tokens-per-parameter rule.
 Runs the plain budget command ``python train.py --corpus tiny-shakespeare
 --text-file TS --max-minutes 2.17`` once per candidate shape of the pick
 (1 x 256, 1 x 384, 1 x 512, each with its own learning rate), so each trains
-for the same budget after the same probe. Each run's probe and pick lines
-are printed as it ends (the pick names the shape the rule would have chosen
-before the given shape was kept); then a table per shape: tokens/s, the
+for the same budget after the same probe. Each run's probe line is printed
+as it ends (the tokens per parameter it expects of each shape timed, from
+which the rule picks; the pick line names the shape given); then a table
+per shape: tokens/s, the
 training tokens per LSTM parameter it saw, and its valid loss. A pick holds
 when it is the winning shape or within 0.02 nats/char of it.
 
