@@ -9,9 +9,9 @@ Runs the plain budget command ``python train.py --corpus tiny-shakespeare
 for the same budget after the same probe. Each run's probe line is printed
 as it ends (the tokens per parameter it expects of each shape timed, from
 which the rule picks; the pick line names the shape given); then a table
-per shape: tokens/s, the
-training tokens per LSTM parameter it saw, and its valid loss. A pick holds
-when it is the winning shape or within 0.02 nats/char of it.
+per shape: tokens/s, the training tokens per LSTM parameter it saw, and its
+valid loss. A pick holds when it is the winning shape or within 0.02
+nats/char of it.
 
 ``--threads N`` runs the trainings with N threads (``OMP_NUM_THREADS``).
 ``--slower`` stands in for a slower processor: every training runs on one
